@@ -1,0 +1,38 @@
+"""Sessions: `uv run nox` runs lint, typecheck and test; `uv run nox -s bench` runs the benchmark.
+
+Each session installs from uv.lock (nox-uv syncs with --locked), never from loose requirements.
+"""
+
+import nox
+from nox_uv import session
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "typecheck", "test"]
+nox.options.reuse_venv = "yes"
+nox.needs_version = ">=2025.2.9"
+
+
+@session(uv_groups=["lint"])
+def lint(s: nox.Session) -> None:
+    """ruff (lint + format), the dependency rule (import-linter), the Dockerfile and compose.yaml."""
+    s.run("ruff", "check", ".")
+    s.run("ruff", "format", "--check", ".")
+    s.run("lint-imports")
+
+
+@session(uv_groups=["typecheck"])
+def typecheck(s: nox.Session) -> None:
+    """pyright in strict mode over src, tests, migrations and this file."""
+    s.run("pyright")
+
+
+@session(uv_groups=["test"])
+def test(s: nox.Session) -> None:
+    """The whole suite with branch coverage over src/ (fails under 90 %)."""
+    s.run(
+        "pytest",
+        "--cov",
+        "--cov-report=term",
+        *s.posargs,
+        env={"COVERAGE_PROCESS_START": "pyproject.toml"},
+    )

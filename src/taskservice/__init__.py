@@ -1,0 +1,1 @@
+"""taskservice: the team's canonical list of tasks."""

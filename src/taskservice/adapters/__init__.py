@@ -1,0 +1,1 @@
+"""Adapters: the ports implemented on real (or in-memory) infrastructure."""

@@ -1,0 +1,74 @@
+"""Engines for the SQL store: one place that knows SQLite and PostgreSQL connection details."""
+
+from typing import Any
+
+from advanced_alchemy.config import EngineConfig, SQLAlchemyAsyncConfig
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import StaticPool
+
+# How long a writer waits for SQLite's write lock before giving up (then a retryable 503).
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def create_engine(
+    database_url: str,
+    *,
+    pool_size: int = 10,
+    pool_timeout: float = 5.0,
+    statement_timeout: float = 5.0,
+) -> AsyncEngine:
+    """An async engine for `database_url`, tuned per dialect.
+
+    SQLite file: WAL (readers never block the writer), synchronous=NORMAL (durable across a
+    process crash; a power loss may drop the last transactions), busy_timeout so concurrent
+    writers queue instead of failing. SQLite `:memory:`: one shared connection, so every
+    session sees the same data. PostgreSQL: bounded pool wait and a statement timeout, so
+    a lost database is an error in bounded time, never a hang.
+    """
+    url = make_url(database_url)
+    options: dict[str, Any] = {}
+    if url.get_backend_name() == "sqlite":
+        if _is_sqlite_memory(url):
+            options["poolclass"] = StaticPool
+        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    else:
+        options.update(
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=False,
+            connect_args={
+                "timeout": pool_timeout,
+                "command_timeout": statement_timeout,
+                "server_settings": {"statement_timeout": str(int(statement_timeout * 1000))},
+            },
+        )
+    config = SQLAlchemyAsyncConfig(
+        connection_string=database_url,
+        engine_config=EngineConfig(**options),
+        create_all=False,
+    )
+    engine = config.get_engine()
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+    return engine
+
+
+def is_sqlite_file(database_url: str) -> bool:
+    url = make_url(database_url)
+    return url.get_backend_name() == "sqlite" and not _is_sqlite_memory(url)
+
+
+def _is_sqlite_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or "mode=memory" in str(url)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,49 @@
+"""Database errors → domain errors, decided by SQLSTATE / SQLite error name and constraint, once."""
+
+from collections.abc import Generator
+from contextlib import contextmanager
+
+from sqlalchemy import exc as sa_exc
+
+from taskservice.domain.errors import StorageUnavailable
+
+# Errors that mean "the store is not answering right now", not "this request is wrong".
+_UNAVAILABLE = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,  # pool exhausted
+    sa_exc.DisconnectionError,
+    OSError,
+    TimeoutError,
+)
+
+
+def is_unique_violation(error: sa_exc.IntegrityError, index_name: str, sqlite_columns: str) -> bool:
+    """True when `error` is a unique violation of `index_name`.
+
+    PostgreSQL reports SQLSTATE 23505 and the constraint name; SQLite reports
+    SQLITE_CONSTRAINT_UNIQUE and names the columns (`tasks.title_key`), not the index.
+    """
+    orig = error.orig
+    driver_error = orig.__cause__ if orig is not None else None
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(driver_error, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate == "23505" and getattr(driver_error, "constraint_name", None) == index_name
+    if getattr(orig, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_UNIQUE":
+        return f"UNIQUE constraint failed: {sqlite_columns}" in str(orig)
+    return False
+
+
+@contextmanager
+def unavailable_as_domain_error() -> Generator[None]:
+    """Turn connection loss, lock and pool timeouts into `StorageUnavailable` (a retryable 503)."""
+    try:
+        yield
+    except sa_exc.IntegrityError:
+        raise
+    except _UNAVAILABLE as error:
+        raise StorageUnavailable(type(error).__name__) from error
+    except sa_exc.DBAPIError as error:
+        if error.connection_invalidated:
+            raise StorageUnavailable(type(error).__name__) from error
+        raise

@@ -1,0 +1,69 @@
+"""Upgrade a database to the newest schema, safely when several processes start at once."""
+
+import fcntl
+from collections.abc import Generator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from taskservice.adapters.sql.errors import unavailable_as_domain_error
+
+# The project root holds pyproject.toml ([tool.alembic]) and migrations/.
+PROJECT_ROOT = Path(__file__).resolve().parents[4]
+# Any fixed 64-bit number, the same in every process of this service.
+_MIGRATION_LOCK_KEY = 0x7461736B73  # "tasks"
+
+
+def alembic_config() -> Config:
+    pyproject = PROJECT_ROOT / "pyproject.toml"
+    if not (PROJECT_ROOT / "migrations").is_dir():
+        raise RuntimeError(f"migrations/ not found under {PROJECT_ROOT}; run from a checkout of the project")
+    return Config(toml_file=str(pyproject))
+
+
+async def upgrade_to_head(engine: AsyncEngine) -> None:
+    """Apply every pending migration; a no-op when the schema is current.
+
+    PostgreSQL: a transaction-level advisory lock serialises concurrent starters; the
+    migrations run in that same transaction, so the loser waits and then finds head.
+    SQLite: an exclusive file lock beside the database file does the same across processes.
+    """
+    with unavailable_as_domain_error(), _sqlite_file_lock(engine):
+        async with engine.connect() as connection:
+            await connection.run_sync(_upgrade)
+
+
+def current_revision_is_head(connection: Connection) -> bool:
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    with connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def _sqlite_file_lock(engine: AsyncEngine) -> Generator[None]:
+    database = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database).with_name(Path(database).name + ".migrate-lock")
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

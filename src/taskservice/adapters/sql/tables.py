@@ -1,0 +1,65 @@
+"""The schema, as SQLAlchemy Core tables. Migrations must match it (a drift test checks)."""
+
+from typing import Any
+
+from advanced_alchemy.base import convention
+from advanced_alchemy.types import BigIntIdentity, DateTimeUTC
+from sqlalchemy import CheckConstraint, Column, Identity, Index, Integer, MetaData, SmallInteger, String, Table, Text
+
+from taskservice.domain.listing import OrderBy
+from taskservice.domain.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+
+metadata = MetaData(naming_convention=convention)
+
+# Code-point order for the title key on every store: PostgreSQL's "C" collation compares
+# UTF-8 bytes, like SQLite's BINARY and like Python's str ordering.
+_TitleKey = Text().with_variant(Text(collation="C"), "postgresql")
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", BigIntIdentity, Identity(), primary_key=True),
+    Column("title", String(TITLE_MAX_LENGTH), nullable=False),
+    Column("title_key", _TitleKey, nullable=False),
+    Column("description", String(DESCRIPTION_MAX_LENGTH), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("priority", SmallInteger, nullable=False),
+    Column("created_at", DateTimeUTC(), nullable=False),
+    Column("updated_at", DateTimeUTC(), nullable=False),
+    Column("version", Integer, nullable=False),
+    CheckConstraint("status IN ('new', 'in_progress', 'completed')", name="status_valid"),
+    CheckConstraint("priority BETWEEN 1 AND 5", name="priority_range"),
+    # AUTOINCREMENT: SQLite never hands out an id again, even after the highest rows are deleted.
+    sqlite_autoincrement=True,
+)
+
+# The database enforces title uniqueness, so concurrent writers across processes cannot both win.
+TITLE_KEY_INDEX = "uq_tasks_title_key"
+Index(TITLE_KEY_INDEX, tasks.c.title_key, unique=True)
+Index("ix_tasks_status_title_key", tasks.c.status, tasks.c.title_key)
+
+# Every list order is served by an index, with and without a status prefix. The tie-break
+# (created_at asc, id asc) keeps its direction whatever the sort direction, so each direction
+# needs its own index. title_key is unique and needs no tie-break.
+SORT_COLUMNS = {
+    OrderBy.PRIORITY: tasks.c.priority,
+    OrderBy.CREATED_AT: tasks.c.created_at,
+    OrderBy.UPDATED_AT: tasks.c.updated_at,
+    OrderBy.TITLE: tasks.c.title_key,
+}
+
+
+def tie_break(order_by: OrderBy) -> tuple[Column[Any], ...]:
+    """The columns that follow the sort column, always ascending."""
+    if order_by is OrderBy.TITLE:
+        return ()
+    if order_by is OrderBy.CREATED_AT:
+        return (tasks.c.id,)
+    return (tasks.c.created_at, tasks.c.id)
+
+
+for _order_by in (OrderBy.PRIORITY, OrderBy.CREATED_AT, OrderBy.UPDATED_AT):
+    _column = SORT_COLUMNS[_order_by]
+    for _suffix, _ordered in (("asc", _column.asc()), ("desc", _column.desc())):
+        Index(f"ix_tasks_{_order_by.value}_{_suffix}", _ordered, *tie_break(_order_by))
+        Index(f"ix_tasks_status_{_order_by.value}_{_suffix}", tasks.c.status, _ordered, *tie_break(_order_by))

@@ -1,0 +1,84 @@
+"""The composition root: settings → storage → event dispatcher → use cases → HTTP app.
+
+Nothing here runs at import time. `create_app` is what the server and the tests call; tests
+pass fakes for `repository` and `clock`, and extra event listeners to observe what happened.
+"""
+
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from taskservice.adapters.clock import SystemClock
+from taskservice.adapters.dispatcher import EventDispatcher, Listener
+from taskservice.adapters.listeners import default_registry
+from taskservice.adapters.memory import InMemoryTaskRepository
+from taskservice.adapters.sql.database import create_engine
+from taskservice.adapters.sql.migrations import upgrade_to_head
+from taskservice.adapters.sql.repository import SqlTaskRepository
+from taskservice.http.app import build_http_app
+from taskservice.http.middleware import RequestContextMiddleware
+from taskservice.logs import configure_logging
+from taskservice.ports.clock import Clock
+from taskservice.ports.repository import TaskStore
+from taskservice.settings import MEMORY_URL, Settings, load_settings
+from taskservice.usecases.tasks import TaskUseCases
+
+
+def build_engine(settings: Settings) -> AsyncEngine:
+    return create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout,
+        statement_timeout=settings.db_statement_timeout,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    repository: TaskStore | None = None,
+    clock: Clock | None = None,
+    listeners: Sequence[Listener] = (),
+) -> RequestContextMiddleware:
+    engine: AsyncEngine | None = None
+    if repository is None:
+        if settings.database_url == MEMORY_URL:
+            repository = InMemoryTaskRepository()
+        else:
+            engine = build_engine(settings)
+            repository = SqlTaskRepository(engine)
+    dispatcher = EventDispatcher(default_registry(*listeners), queue_size=settings.event_queue_size)
+    tasks = TaskUseCases(repository, clock or SystemClock(), dispatcher)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncGenerator[None]:
+        if engine is not None and settings.migrate_on_start:
+            await upgrade_to_head(engine)
+        await dispatcher.start()
+        try:
+            yield
+        finally:
+            await dispatcher.stop(drain_timeout=settings.shutdown_timeout)
+            if engine is not None:
+                await engine.dispose()
+
+    return build_http_app(
+        tasks,
+        repository,
+        api_prefix=settings.api_prefix,
+        default_limit=settings.default_list_limit,
+        max_limit=settings.max_list_limit,
+        max_body_bytes=settings.max_body_bytes,
+        readiness_timeout=settings.readiness_timeout,
+        expose_causes=settings.is_dev,
+        lifespan=lifespan,
+    )
+
+
+def app_from_environment() -> RequestContextMiddleware:
+    """The factory uvicorn calls in each worker process (`--factory`)."""
+    settings = load_settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -1,0 +1,1 @@
+"""The HTTP interface: Litestar handlers, wire schemas, error envelope and the outer ASGI middleware."""

@@ -1,0 +1,182 @@
+"""The error envelope, and the one place that maps errors to HTTP status codes and codes."""
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, Literal
+
+import msgspec
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFoundException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+
+from taskservice.domain.errors import (
+    ConcurrentUpdate,
+    DomainError,
+    DuplicateTitle,
+    EmptyUpdate,
+    InvalidField,
+    StorageUnavailable,
+    TaskNotFound,
+)
+from taskservice.http.request_id import current_request_id
+
+Source = Literal["body", "query", "path", "header"]
+RETRY_AFTER_SECONDS: Final = "1"
+
+_log = structlog.get_logger("taskservice.http")
+
+Handler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    source: Source
+    field: str
+    message: str
+
+
+class ErrorBody(msgspec.Struct, frozen=True):
+    code: str
+    message: str
+    details: dict[str, Any]
+    request_id: str
+
+
+class ErrorEnvelope(msgspec.Struct, frozen=True):
+    """Every non-2xx response has this body."""
+
+    error: ErrorBody
+
+
+class RequestValidationError(Exception):
+    """The request is malformed: bad JSON, wrong types, bounds, unknown fields or parameters."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.source} {e.field}: {e.message}" for e in errors))
+        self.errors = list(errors)
+
+
+class ReadOnlyField(Exception):
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} is set by the server")
+        self.field = field
+
+
+class UnsupportedMediaType(Exception):
+    def __init__(self, content_type: str) -> None:
+        super().__init__(content_type)
+        self.content_type = content_type
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[ErrorEnvelope]:
+    body = ErrorEnvelope(
+        error=ErrorBody(code=code, message=message, details=dict(details or {}), request_id=current_request_id())
+    )
+    return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=dict(headers or {}))
+
+
+def validation_response(errors: Sequence[FieldError]) -> Response[ErrorEnvelope]:
+    return error_response(
+        422,
+        "validation_error",
+        "The request is not valid.",
+        {"errors": [msgspec.structs.asdict(e) for e in errors]},
+    )
+
+
+def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exception], Handler]:
+    """Litestar exception handlers for every error a request can end in."""
+
+    def on_domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[ErrorEnvelope]:
+        match error:
+            case TaskNotFound():
+                return error_response(404, error.code, "No task with this id.", {"id": error.task_id})
+            case DuplicateTitle():
+                return error_response(409, error.code, str(error), {"title": error.title})
+            case InvalidField():
+                return validation_response([FieldError("body", error.field, error.message)])
+            case EmptyUpdate():
+                return error_response(422, error.code, "The update names no field to change.")
+            case StorageUnavailable():
+                _log.warning("storage_unavailable", reason=error.reason, cause=_describe(error.__cause__))
+                details = _cause_details(error) if expose_causes else {}
+                return error_response(
+                    503,
+                    error.code,
+                    "The database is not available; retry shortly.",
+                    details,
+                    {"Retry-After": RETRY_AFTER_SECONDS},
+                )
+            case ConcurrentUpdate():
+                return error_response(
+                    503,
+                    "service_unavailable",
+                    "The task is changing too fast to update; retry shortly.",
+                    {"id": error.task_id},
+                    {"Retry-After": RETRY_AFTER_SECONDS},
+                )
+            case _:
+                return on_unexpected(_, error)
+
+    def on_validation_error(_: Request[Any, Any, Any], error: RequestValidationError) -> Response[ErrorEnvelope]:
+        return validation_response(error.errors)
+
+    def on_read_only(_: Request[Any, Any, Any], error: ReadOnlyField) -> Response[ErrorEnvelope]:
+        return error_response(
+            422, "read_only_field", f"The field {error.field!r} is set by the server.", {"field": error.field}
+        )
+
+    def on_media_type(_: Request[Any, Any, Any], error: UnsupportedMediaType) -> Response[ErrorEnvelope]:
+        return error_response(
+            415,
+            "unsupported_media_type",
+            "The request body must be JSON (application/json).",
+            {"content_type": error.content_type},
+        )
+
+    def on_http_exception(_: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorEnvelope]:
+        if isinstance(error, NotFoundException):
+            return error_response(404, "not_found", "No such route.")
+        if isinstance(error, MethodNotAllowedException):
+            # The router sends "allow", the route "Allow"; either way the caller gets it back.
+            headers = {k.lower(): v for k, v in (error.headers or {}).items()}
+            allow = ", ".join(sorted(m.strip() for m in headers.get("allow", "").split(",") if m.strip()))
+            return error_response(
+                405, "method_not_allowed", "This route does not support the method.", {}, {"Allow": allow}
+            )
+        if isinstance(error, RequestEntityTooLarge):
+            return error_response(413, "payload_too_large", "The request body is too large.")
+        if error.status_code == 400:
+            # Anything Litestar itself refuses as malformed is, in this contract, a validation error.
+            return validation_response([FieldError("body", "", error.detail)])
+        if error.status_code >= 500:
+            return on_unexpected(_, error)
+        return error_response(error.status_code, "http_error", error.detail)
+
+    def on_unexpected(_: Request[Any, Any, Any], error: Exception) -> Response[ErrorEnvelope]:
+        _log.error("unhandled_exception", exc_info=error)
+        details = {"cause": _describe(error)} if expose_causes else {}
+        return error_response(500, "internal_error", "An unexpected error occurred.", details)
+
+    return {
+        DomainError: on_domain_error,
+        RequestValidationError: on_validation_error,
+        ReadOnlyField: on_read_only,
+        UnsupportedMediaType: on_media_type,
+        HTTPException: on_http_exception,
+        Exception: on_unexpected,
+    }
+
+
+def _describe(error: BaseException | None) -> str | None:
+    return None if error is None else f"{type(error).__name__}: {error}"
+
+
+def _cause_details(error: Exception) -> dict[str, Any]:
+    cause = _describe(error.__cause__)
+    return {} if cause is None else {"cause": cause}

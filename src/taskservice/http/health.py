@@ -1,0 +1,68 @@
+"""Probes: /healthz (the process answers; no I/O) and /readyz (the database answers)."""
+
+import asyncio
+import time
+from typing import Literal
+
+import msgspec
+from litestar import Response, get
+from litestar.handlers import HTTPRouteHandler
+
+from taskservice.http.errors import RETRY_AFTER_SECONDS, error_response
+from taskservice.http.openapi import contract_operation, error_responses
+from taskservice.ports.repository import HealthCheck
+
+
+class Health(msgspec.Struct, frozen=True):
+    status: Literal["ok"] = "ok"
+
+
+class Check(msgspec.Struct, frozen=True, omit_defaults=True):
+    status: Literal["ok", "error"]
+    latency_ms: float
+    error: str | None = None
+
+
+class Readiness(msgspec.Struct, frozen=True):
+    status: Literal["ready"]
+    checks: dict[str, Check]
+
+
+_HEALTHY = Health()
+
+
+def health_handlers(database: HealthCheck, *, timeout: float) -> list[HTTPRouteHandler]:
+    @get("/healthz", operation_id="healthz", description="The process is up. Touches nothing else.")
+    async def healthz() -> Health:
+        return _HEALTHY
+
+    @get(
+        "/readyz",
+        operation_id="readyz",
+        operation_class=contract_operation(),
+        responses=error_responses(503),
+        description="The database answered one round-trip within the readiness timeout.",
+    )
+    async def readyz() -> Response[Readiness]:
+        started = time.perf_counter()
+        problem: str | None = None
+        try:
+            async with asyncio.timeout(timeout):
+                await database.ping()
+        except TimeoutError:
+            problem = f"no answer within {timeout:g}s"
+        except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+            problem = type(error).__name__
+        latency = round((time.perf_counter() - started) * 1000, 2)
+        if problem is None:
+            return Response(Readiness(status="ready", checks={"database": Check("ok", latency)}))
+        checks = {"database": msgspec.structs.asdict(Check("error", latency, problem))}
+        return error_response(  # pyright: ignore[reportReturnType]
+            503,
+            "service_unavailable",
+            "The database is not available.",
+            {"checks": checks},
+            {"Retry-After": RETRY_AFTER_SECONDS},
+        )
+
+    return [healthz, readyz]

@@ -1,0 +1,117 @@
+"""Wire schemas for request bodies, and their strict decoding.
+
+Bodies are decoded here with msgspec in strict mode rather than by Litestar's `data`
+parameter: Litestar converts request data leniently (`"3"` and `3.0` would become the
+priority 3), which the contract forbids. The OpenAPI document still describes these
+structs (see `http/openapi.py`).
+"""
+
+import re
+from typing import Annotated, Any, Final, TypeVar
+
+import msgspec
+from litestar import Request
+
+from taskservice.domain.task import (
+    DESCRIPTION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Priority,
+    TaskChanges,
+    TaskDraft,
+    TaskStatus,
+    make_changes,
+    make_draft,
+)
+from taskservice.http.errors import FieldError, ReadOnlyField, RequestValidationError, UnsupportedMediaType
+
+READ_ONLY_FIELDS: Final = ("id", "created_at", "updated_at", "completed_at", "version")
+
+Title = Annotated[
+    str,
+    msgspec.Meta(
+        description=(
+            f"Outer whitespace is trimmed; 1–{TITLE_MAX_LENGTH} characters after trimming; no NUL. "
+            "Unique by its trimmed, casefolded form."
+        ),
+        examples=["Ship taskservice"],
+    ),
+]
+Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX_LENGTH, description="No NUL characters.")]
+
+
+class TaskCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The body of POST and PUT. Fields left out take their create defaults."""
+
+    title: Title
+    priority: Priority
+    description: Description | None = None
+    status: TaskStatus = TaskStatus.NEW
+
+    def to_draft(self) -> TaskDraft:
+        return make_draft(title=self.title, priority=self.priority, description=self.description, status=self.status)
+
+
+class TaskPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The body of PATCH: only the fields present change; `description: null` clears it."""
+
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType | None = msgspec.UNSET
+    status: TaskStatus | msgspec.UnsetType = msgspec.UNSET
+    priority: Priority | msgspec.UnsetType = msgspec.UNSET
+
+    def to_changes(self) -> TaskChanges:
+        return make_changes(title=self.title, description=self.description, status=self.status, priority=self.priority)
+
+
+BodyT = TypeVar("BodyT", TaskCreate, TaskPatch)
+
+_decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `(?P<name>[^`]*)`")
+
+
+async def read_body(request: Request[Any, Any, Any], body_type: type[BodyT]) -> BodyT:
+    """Decode the request body strictly into `body_type`, or raise the contract's error."""
+    content_type = request.headers.get("content-type")
+    if content_type is not None and not _is_json(content_type):
+        raise UnsupportedMediaType(content_type)
+    body = await request.body()
+    decoder = _decoders.get(body_type)
+    if decoder is None:
+        decoder = _decoders[body_type] = msgspec.json.Decoder(body_type)
+    try:
+        return decoder.decode(body)
+    except msgspec.ValidationError as error:
+        _raise_read_only(body)
+        raise RequestValidationError([_field_error(str(error))]) from None
+    except msgspec.DecodeError as error:
+        message = "The body is empty; expected a JSON object." if not body else f"Malformed JSON: {error}"
+        raise RequestValidationError([FieldError("body", "", message)]) from None
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+def _raise_read_only(body: bytes) -> None:
+    """A server-owned field anywhere at the top level wins over other errors, whatever its position."""
+    try:
+        document = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return
+    if isinstance(document, dict):
+        for name in READ_ONLY_FIELDS:
+            if name in document:
+                raise ReadOnlyField(name)
+
+
+def _field_error(message: str) -> FieldError:
+    path = ""
+    if match := _PATH.search(message):
+        path = match["path"]
+        message = message[: match.start()]
+    if match := _NAMED_FIELD.search(message):
+        path = f"{path}.{match['name']}"
+    field = path.lstrip(".").replace("[", ".").replace("]", "")
+    return FieldError("body", field, message.replace("`", ""))

@@ -1,0 +1,115 @@
+"""The /tasks routes. Each handler decodes, calls one use case, and returns a domain value."""
+
+from collections.abc import Generator
+from contextlib import contextmanager
+from typing import Any
+
+from litestar import Request, Response, delete, get, patch, post, put
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath
+
+from taskservice.domain.errors import DuplicateTitle
+from taskservice.domain.listing import TaskPage
+from taskservice.domain.task import Task
+from taskservice.http.openapi import TASK_ID_PARAMETER, contract_operation, error_responses, list_parameters
+from taskservice.http.params import parse_list_query, parse_task_id
+from taskservice.http.request_id import current_request_id
+from taskservice.http.schemas import TaskCreate, TaskPatch, read_body
+from taskservice.usecases.tasks import TaskUseCases
+
+AnyRequest = Request[Any, Any, Any]
+_ITEM = "/tasks/{task_id:str}"
+
+
+@contextmanager
+def _reporting_title_as_sent(title: str) -> Generator[None]:
+    """A 409 names the title exactly as the caller sent it, before trimming."""
+    try:
+        yield
+    except DuplicateTitle:
+        raise DuplicateTitle(title) from None
+
+
+def task_handlers(
+    tasks: TaskUseCases, *, location_prefix: str, default_limit: int, max_limit: int
+) -> list[HTTPRouteHandler]:
+    """Route handlers bound to `tasks`; `location_prefix` is where the router mounts them."""
+    item_operation = contract_operation(parameters=(TASK_ID_PARAMETER,))
+
+    @post(
+        "/tasks",
+        status_code=201,
+        operation_id="createTask",
+        operation_class=contract_operation(body=TaskCreate),
+        responses=error_responses(409, 413, 415, 422, 500, 503),
+        description="Create a task. `title` and `priority` are required.",
+    )
+    async def create_task(request: AnyRequest) -> Response[Task]:
+        body = await read_body(request, TaskCreate)
+        with _reporting_title_as_sent(body.title):
+            task = await tasks.create(body.to_draft(), request_id=current_request_id())
+        return Response(task, status_code=201, headers={"Location": f"{location_prefix}/tasks/{task.id}"})
+
+    @get(
+        "/tasks",
+        operation_id="listTasks",
+        operation_class=contract_operation(
+            parameters=list_parameters(default_limit=default_limit, max_limit=max_limit)
+        ),
+        responses=error_responses(422, 500, 503),
+        description="List tasks: filter by status, sort, and page; `total` counts every match.",
+    )
+    async def list_tasks(request: AnyRequest) -> TaskPage:
+        query = parse_list_query(request.query_params.multi_items(), default_limit=default_limit, max_limit=max_limit)
+        return await tasks.list(query)
+
+    @get(
+        _ITEM,
+        operation_id="getTask",
+        operation_class=item_operation,
+        responses=error_responses(404, 422, 500, 503),
+        description="Fetch one task.",
+    )
+    async def get_task(task_id: FromPath[str]) -> Task:
+        return await tasks.get(parse_task_id(task_id))
+
+    @put(
+        _ITEM,
+        operation_id="replaceTask",
+        operation_class=contract_operation(body=TaskCreate, parameters=(TASK_ID_PARAMETER,)),
+        responses=error_responses(404, 409, 413, 415, 422, 500, 503),
+        description="Replace a task: fields left out take their create defaults.",
+    )
+    async def replace_task(request: AnyRequest, task_id: FromPath[str]) -> Task:
+        parsed_id = parse_task_id(task_id)
+        body = await read_body(request, TaskCreate)
+        with _reporting_title_as_sent(body.title):
+            return await tasks.replace(parsed_id, body.to_draft(), request_id=current_request_id())
+
+    @patch(
+        _ITEM,
+        operation_id="patchTask",
+        operation_class=contract_operation(body=TaskPatch, parameters=(TASK_ID_PARAMETER,)),
+        responses=error_responses(404, 409, 413, 415, 422, 500, 503),
+        description="Change the fields present; `null` clears `description`; `{}` is `empty_update`.",
+    )
+    async def patch_task(request: AnyRequest, task_id: FromPath[str]) -> Task:
+        parsed_id = parse_task_id(task_id)
+        body = await read_body(request, TaskPatch)
+        if isinstance(body.title, str):
+            with _reporting_title_as_sent(body.title):
+                return await tasks.patch(parsed_id, body.to_changes(), request_id=current_request_id())
+        return await tasks.patch(parsed_id, body.to_changes(), request_id=current_request_id())
+
+    @delete(
+        _ITEM,
+        status_code=204,
+        operation_id="deleteTask",
+        operation_class=item_operation,
+        responses=error_responses(404, 422, 500, 503),
+        description="Delete a task.",
+    )
+    async def delete_task(task_id: FromPath[str]) -> None:
+        await tasks.delete(parse_task_id(task_id), request_id=current_request_id())
+
+    return [create_task, list_tasks, get_task, replace_task, patch_task, delete_task]

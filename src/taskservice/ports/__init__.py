@@ -1,0 +1,1 @@
+"""Ports: the Protocols the use cases need from the outside world, in domain types."""

@@ -1,0 +1,224 @@
+"""Typed settings, read once at start-up from `.env`, `.env.<APP_ENV>` and the process environment.
+
+Each variable is converted on its own so that a bad value is reported as one line naming the
+variable and what it accepts. Nothing here runs at import time: `load_settings` is called by
+the entry point (or a test) with the environment it should read.
+"""
+
+import enum
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+import msgspec
+from dotenv import dotenv_values
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+T = TypeVar("T")
+
+
+class AppEnv(enum.StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    QA = "qa"
+    PROD = "prod"
+
+
+class LogLevel(enum.StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+    CRITICAL = "CRITICAL"
+
+
+DEFAULT_LOG_LEVELS: Final = {
+    AppEnv.DEV: LogLevel.DEBUG,
+    AppEnv.TEST: LogLevel.WARNING,
+    AppEnv.QA: LogLevel.INFO,
+    AppEnv.PROD: LogLevel.INFO,
+}
+MEMORY_URL: Final = "memory://"
+DEFAULT_DATABASE_FILE: Final = "taskservice.db"
+_SUPPORTED_DRIVERS: Final = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot start with. `str()` is the one line to print."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"invalid setting {variable}: {problem}")
+        self.variable = variable
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    app_env: AppEnv = AppEnv.DEV
+    log_level: LogLevel = LogLevel.DEBUG
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATABASE_FILE}"
+    migrate_on_start: bool = True
+    api_prefix: str = "/v1"
+    default_list_limit: int = 100
+    max_list_limit: int = 500
+    max_body_bytes: int = 64 * 1024
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    db_pool_size: int = 10
+    db_pool_timeout: float = 5.0
+    db_statement_timeout: float = 5.0
+    readiness_timeout: float = 2.0
+    shutdown_timeout: float = 10.0
+    event_queue_size: int = 10_000
+
+    @property
+    def is_dev(self) -> bool:
+        return self.app_env is AppEnv.DEV
+
+    @property
+    def json_logs(self) -> bool:
+        return self.app_env in (AppEnv.QA, AppEnv.PROD)
+
+    @property
+    def redacted_database_url(self) -> str:
+        return redact_url(self.database_url)
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password masked, safe to log."""
+    if url == MEMORY_URL:
+        return url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable URL>"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | None = None) -> Settings:
+    """Read `.env`, then `.env.<APP_ENV>`, then `environ` (highest). Raises `SettingsError`."""
+    environ = os.environ if environ is None else environ
+    env_dir = Path.cwd() if env_dir is None else env_dir
+    base = _read_env_file(env_dir / ".env")
+    app_env = _parse("APP_ENV", environ.get("APP_ENV", base.get("APP_ENV")), _enum(AppEnv), AppEnv.DEV)
+    values = {**base, **_read_env_file(env_dir / f".env.{app_env.value}"), **environ}
+
+    def get(name: str, convert: Callable[[str], T], default: T) -> T:
+        return _parse(name, values.get(name), convert, default)
+
+    defaults = Settings()
+    settings = Settings(
+        app_env=app_env,
+        log_level=get("LOG_LEVEL", _enum(LogLevel, upper=True), DEFAULT_LOG_LEVELS[app_env]),
+        database_url=get("DATABASE_URL", _database_url, defaults.database_url),
+        migrate_on_start=get("MIGRATE_ON_START", _bool, defaults.migrate_on_start),
+        api_prefix=get("API_PREFIX", _prefix, defaults.api_prefix),
+        default_list_limit=get("DEFAULT_LIST_LIMIT", _int(1, 1_000_000), defaults.default_list_limit),
+        max_list_limit=get("MAX_LIST_LIMIT", _int(1, 1_000_000), defaults.max_list_limit),
+        max_body_bytes=get("MAX_BODY_BYTES", _int(1024, 64 * 1024 * 1024), defaults.max_body_bytes),
+        host=get("HOST", _nonempty, defaults.host),
+        port=get("PORT", _int(0, 65535), defaults.port),
+        workers=get("WORKERS", _int(1, 64), defaults.workers),
+        db_pool_size=get("DB_POOL_SIZE", _int(1, 1000), defaults.db_pool_size),
+        db_pool_timeout=get("DB_POOL_TIMEOUT", _seconds, defaults.db_pool_timeout),
+        db_statement_timeout=get("DB_STATEMENT_TIMEOUT", _seconds, defaults.db_statement_timeout),
+        readiness_timeout=get("READINESS_TIMEOUT", _seconds, defaults.readiness_timeout),
+        shutdown_timeout=get("SHUTDOWN_TIMEOUT", _seconds, defaults.shutdown_timeout),
+        event_queue_size=get("EVENT_QUEUE_SIZE", _int(1, 10_000_000), defaults.event_queue_size),
+    )
+    if settings.default_list_limit > settings.max_list_limit:
+        raise SettingsError(
+            "DEFAULT_LIST_LIMIT",
+            f"{settings.default_list_limit} is above MAX_LIST_LIMIT ({settings.max_list_limit})",
+        )
+    return settings
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
+
+
+def _parse(name: str, raw: str | None, convert: Callable[[str], T], default: T) -> T:
+    if raw is None:
+        return default
+    try:
+        return convert(raw.strip())
+    except ValueError as error:
+        shown = raw if name != "DATABASE_URL" else redact_url(raw)
+        raise SettingsError(name, f"{shown!r} is not valid; {error}") from None
+
+
+def _enum(kind: type[enum.StrEnum], *, upper: bool = False) -> Callable[[str], Any]:
+    allowed = ", ".join(member.value for member in kind)
+
+    def convert(raw: str) -> Any:
+        try:
+            return kind(raw.upper() if upper else raw)
+        except ValueError:
+            raise ValueError(f"expected one of {allowed}") from None
+
+    return convert
+
+
+def _int(low: int, high: int) -> Callable[[str], int]:
+    def convert(raw: str) -> int:
+        if not raw.isascii() or not raw.lstrip("-").isdigit():
+            raise ValueError(f"expected a whole number from {low} to {high}")
+        value = int(raw)
+        if not low <= value <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}")
+        return value
+
+    return convert
+
+
+def _seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("expected a number of seconds greater than 0") from None
+    if not 0 < value <= 3600:
+        raise ValueError("expected a number of seconds greater than 0 and at most 3600")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _nonempty(raw: str) -> str:
+    if not raw:
+        raise ValueError("must not be empty")
+    return raw
+
+
+def _prefix(raw: str) -> str:
+    if raw == "/":
+        return ""
+    if not raw.startswith("/") or raw.endswith("/") or "//" in raw or " " in raw:
+        raise ValueError("expected a path like /v1 (leading slash, no trailing slash), or / for none")
+    return raw
+
+
+def _database_url(raw: str) -> str:
+    if raw == MEMORY_URL:
+        return raw
+    hint = f"expected {MEMORY_URL} or a URL with a driver of: {', '.join(_SUPPORTED_DRIVERS)}"
+    try:
+        url: URL = make_url(raw)
+    except ArgumentError:
+        raise ValueError(hint) from None
+    if url.drivername not in _SUPPORTED_DRIVERS:
+        raise ValueError(hint)
+    if url.drivername.startswith("sqlite") and not url.database:
+        raise ValueError("a SQLite URL needs a file path or :memory: (sqlite+aiosqlite:///tasks.db)")
+    if url.drivername.startswith("postgresql") and not url.database:
+        raise ValueError("a PostgreSQL URL needs a database name")
+    return raw

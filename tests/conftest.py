@@ -1,0 +1,111 @@
+"""Shared fixtures: settings, stores (memory, SQLite file, PostgreSQL) and the real app."""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings as hypothesis_settings
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+
+from taskservice.adapters.memory import InMemoryTaskRepository
+from taskservice.adapters.sql.database import create_engine
+from taskservice.adapters.sql.migrations import upgrade_to_head
+from taskservice.adapters.sql.repository import SqlTaskRepository
+from taskservice.bootstrap import create_app
+from taskservice.http.middleware import RequestContextMiddleware
+from taskservice.ports.repository import TaskStore
+from taskservice.settings import Settings, load_settings
+from tests.databases import fresh_postgres_database
+
+hypothesis_settings.register_profile("quick", max_examples=25, deadline=None)
+hypothesis_settings.register_profile(
+    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "quick"))
+
+STORES = ("memory", "sqlite", "postgres")
+
+
+def make_settings(**environ: str) -> Settings:
+    """Settings as the service would read them from `environ` alone (no .env files)."""
+    return load_settings({"APP_ENV": "test", **environ}, env_dir=Path("/nonexistent"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One migrated PostgreSQL database for the whole session; tests truncate it."""
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'tasks.db'}"
+
+
+@pytest.fixture(params=STORES)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    if kind == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    return kind
+
+
+@pytest.fixture
+def database_url(store_kind: str, request: pytest.FixtureRequest) -> str:
+    """DATABASE_URL for the parametrised store; PostgreSQL starts empty for every test."""
+    if store_kind == "memory":
+        return "memory://"
+    if store_kind == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade_to_head(engine)
+        async with engine.begin() as connection:
+            await connection.execute(text("TRUNCATE tasks"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def repository(store_kind: str, database_url: str) -> AsyncIterator[TaskStore]:
+    """A fresh, empty, migrated store of each kind."""
+    if store_kind == "memory":
+        yield InMemoryTaskRepository()
+        return
+    if store_kind == "postgres":
+        await _reset_postgres(database_url)
+    engine = create_engine(database_url)
+    await upgrade_to_head(engine)
+    try:
+        yield SqlTaskRepository(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def app_for(store_kind: str, database_url: str) -> RequestContextMiddleware:
+    """The real app on the parametrised store."""
+    if store_kind == "postgres":
+        await _reset_postgres(database_url)
+    return create_app(make_settings(DATABASE_URL=database_url))
+
+
+@pytest.fixture
+async def client(app_for: RequestContextMiddleware) -> AsyncIterator[AsyncTestClient[RequestContextMiddleware]]:
+    async with AsyncTestClient(app=app_for) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def memory_client() -> AsyncIterator[AsyncTestClient[RequestContextMiddleware]]:
+    """The real app on the in-memory store: for HTTP behaviour that does not depend on storage."""
+    async with AsyncTestClient(app=create_app(make_settings(DATABASE_URL="memory://"))) as test_client:
+        yield test_client
