@@ -36,3 +36,13 @@ def test(s: nox.Session) -> None:
         *s.posargs,
         env={"COVERAGE_PROCESS_START": "pyproject.toml"},
     )
+
+
+@session(uv_groups=["dev"], default=False)
+def bench(s: nox.Session) -> None:
+    """The benchmark (not a default session): wrk against taskservice and a bare-Litestar ceiling.
+
+    Needs wrk (installed from Debian's packages when running as root) and ~6 minutes.
+    Pass options after `--`: `uv run nox -s bench -- --seconds 5 --repeats 2 --database-url ...`.
+    """
+    s.run("python", "bench/run.py", *s.posargs)

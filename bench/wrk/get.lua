@@ -1,0 +1,1 @@
+-- GET the URL as given (healthz, ceiling, list queries).
