@@ -70,7 +70,7 @@ async def _reset_postgres(url: str) -> None:
     try:
         await upgrade_to_head(engine)
         async with engine.begin() as connection:
-            await connection.execute(text("TRUNCATE tasks"))
+            await connection.execute(text("TRUNCATE tasks, task_counts"))
     finally:
         await engine.dispose()
 
