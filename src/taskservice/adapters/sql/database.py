@@ -66,6 +66,11 @@ def _is_sqlite_memory(url: URL) -> bool:
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    configure_sqlite_connection(dbapi_connection)
+
+
+def configure_sqlite_connection(dbapi_connection: Any) -> None:
+    """The pragmas every connection to a SQLite file gets (the engine's and the repository's own)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -1,23 +1,53 @@
 """The SQL task store: SQLAlchemy Core statements, one transaction per method.
 
 Core rather than advanced-alchemy's ORM repository: the ORM's unit of work costs several times
-the whole request on the hot paths (see docs/performance.md), and the domain Structs are not
+the whole request on the hot paths (docs/performance.md), and the domain Structs are not
 ORM-mapped anyway. advanced-alchemy still supplies the column types and naming convention.
+
+Each method is one plain function over a `StatementRunner`, written once for every dialect.
+It runs either on a SQLite file through the sqlite3 driver (`sqlite_file.py`: reads on the
+loop, a write transaction per thread hop) or inside `AsyncConnection.run_sync` on the async
+engine (PostgreSQL, SQLite `:memory:`), where SQLAlchemy's compiled cache applies.
+
+List totals come from `task_counts`, one row per status, changed in the same transaction as
+every insert, status change and delete: a `count(*)` grows with the matching rows (and
+`count(*) over ()` makes SQLite sort them all), a read of three rows does not.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, RowMapping, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, event, func, insert, literal, select, update
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
+from sqlalchemy.sql.expression import Executable
 
+from taskservice.adapters.sql.database import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    configure_sqlite_connection,
+    is_sqlite_file,
+)
 from taskservice.adapters.sql.errors import is_unique_violation, unavailable_as_domain_error
-from taskservice.adapters.sql.tables import SORT_COLUMNS, TITLE_KEY_INDEX, tasks, tie_break
+from taskservice.adapters.sql.sqlite_file import SqliteFile
+from taskservice.adapters.sql.tables import SORT_COLUMNS, TITLE_KEY_INDEX, task_counts, tasks, tie_break
 from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import OrderBy, OrderDir, TaskPage, TaskQuery
 from taskservice.domain.task import Task, TaskDraft, TaskStatus
+
+T = TypeVar("T")
+Row = Sequence[Any]
+_ListKey = tuple[frozenset[TaskStatus] | None, OrderBy, OrderDir]
+
+
+class StatementRunner(Protocol):
+    """Executes one Core statement inside the current transaction and returns its rows as tuples."""
+
+    def rows(self, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Sequence[Row]: ...
+
 
 _COLUMNS = (
     tasks.c.id,
@@ -29,28 +59,62 @@ _COLUMNS = (
     tasks.c.updated_at,
     tasks.c.version,
 )
+_STATUS = 3
+
+# Every statement is built once; named parameters are filled per call.
+# (Bind names differ from column names: SQLAlchemy reserves those in INSERT and UPDATE.)
+_WRITABLE: dict[str, BindParameter[Any]] = {
+    name: bindparam(f"w_{name}") for name in ("title", "title_key", "description", "status", "priority")
+}
+_INSERT = (
+    insert(tasks)
+    .values(**_WRITABLE, created_at=bindparam("now"), updated_at=bindparam("now"), version=literal(1))
+    .returning(*_COLUMNS)
+)
+_GET = select(*_COLUMNS).where(tasks.c.id == bindparam("task_id"))
+_AT_VERSION = (tasks.c.id == bindparam("task_id"), tasks.c.version == bindparam("expected"))
+_STATUS_AT_VERSION = select(tasks.c.status).where(*_AT_VERSION)
+_UPDATE = (
+    update(tasks)
+    .where(*_AT_VERSION)
+    .values(**_WRITABLE, updated_at=bindparam("w_updated_at"), version=bindparam("w_version"))
+    .returning(*_COLUMNS)
+)
+_DELETE = delete(tasks).where(tasks.c.id == bindparam("task_id")).returning(*_COLUMNS)
+_PING = select(literal(1))
 
 
-def _to_task(row: RowMapping) -> Task:
-    return Task(
-        id=row["id"],
-        title=row["title"],
-        description=row["description"],
-        status=TaskStatus(row["status"]),
-        priority=row["priority"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        version=row["version"],
+def _bump_count(dialect: Any) -> ClauseElement:
+    """Add `delta` to one status's count, creating its row on first use (same SQL on both dialects)."""
+    upsert = dialect.insert(task_counts).values(status=bindparam("status"), count=bindparam("delta"))
+    return upsert.on_conflict_do_update(
+        index_elements=[task_counts.c.status], set_={"count": task_counts.c.count + upsert.excluded["count"]}
     )
 
 
-def _writable(task: Task | TaskDraft) -> Mapping[str, Any]:
+_BUMP_COUNT = {"sqlite": _bump_count(sqlite), "postgresql": _bump_count(postgresql)}
+
+
+def _to_task(row: Row) -> Task:
+    return Task(
+        id=row[0],
+        title=row[1],
+        description=row[2],
+        status=TaskStatus(row[3]),
+        priority=row[4],
+        created_at=row[5],
+        updated_at=row[6],
+        version=row[7],
+    )
+
+
+def _writable(task: Task | TaskDraft) -> dict[str, Any]:
     return {
-        "title": task.title,
-        "title_key": task.title.casefold(),
-        "description": task.description,
-        "status": task.status.value,
-        "priority": task.priority,
+        "w_title": task.title,
+        "w_title_key": task.title.casefold(),
+        "w_description": task.description,
+        "w_status": task.status.value,
+        "w_priority": task.priority,
     }
 
 
@@ -59,15 +123,48 @@ class SqlTaskRepository:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._bump = _BUMP_COUNT[engine.dialect.name]
+        self._lists: dict[_ListKey, tuple[ClauseElement, ClauseElement]] = {}
+        url = engine.url
+        self._file: SqliteFile | None = None
+        if is_sqlite_file(url.render_as_string(hide_password=False)) and not url.query and url.database:
+            self._file = SqliteFile(
+                url.database, configure_sqlite_connection, busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
+            )
+            # The service disposes the engine at shutdown (and tests after each case): close ours too.
+            event.listen(engine.sync_engine, "engine_disposed", self._on_dispose)
+
+    def _on_dispose(self, _engine: Engine) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    async def _read(self, work: Callable[[StatementRunner], T]) -> T:
+        with unavailable_as_domain_error():
+            if self._file is not None:
+                return self._file.read(work)
+            async with self._engine.begin() as connection:
+                return await connection.run_sync(lambda sync: work(_EngineRunner(sync)))
+
+    async def _write(self, work: Callable[[StatementRunner], T]) -> T:
+        with unavailable_as_domain_error():
+            if self._file is not None:
+                return await self._file.write(work)
+            async with self._engine.begin() as connection:
+                return await connection.run_sync(lambda sync: work(_EngineRunner(sync)))
+
+    def _count(self, run: StatementRunner, status: str, delta: int) -> None:
+        run.rows(self._bump, {"status": status, "delta": delta})
 
     async def add(self, draft: TaskDraft, now: datetime) -> Task:
-        statement = (
-            insert(tasks).values(**_writable(draft), created_at=now, updated_at=now, version=1).returning(*_COLUMNS)
-        )
+        params = {**_writable(draft), "now": now}
+
+        def work(run: StatementRunner) -> Row:
+            row = run.rows(_INSERT, params)[0]
+            self._count(run, row[_STATUS], +1)
+            return row
+
         try:
-            with unavailable_as_domain_error():
-                async with self._engine.begin() as connection:
-                    row = (await connection.execute(statement)).mappings().one()
+            row = await self._write(work)
         except sa_exc.IntegrityError as error:
             if is_unique_violation(error, TITLE_KEY_INDEX, "tasks.title_key"):
                 raise DuplicateTitle(draft.title) from None
@@ -75,23 +172,34 @@ class SqlTaskRepository:
         return _to_task(row)
 
     async def get(self, task_id: int) -> Task | None:
-        statement = select(*_COLUMNS).where(tasks.c.id == task_id)
-        with unavailable_as_domain_error():
-            async with self._engine.connect() as connection:
-                row = (await connection.execute(statement)).mappings().one_or_none()
-        return None if row is None else _to_task(row)
+        rows = await self._read(lambda run: run.rows(_GET, {"task_id": task_id}))
+        return _to_task(rows[0]) if rows else None
 
     async def save(self, task: Task, expected_version: int) -> Task | None:
-        statement = (
-            update(tasks)
-            .where(tasks.c.id == task.id, tasks.c.version == expected_version)
-            .values(**_writable(task), updated_at=task.updated_at, version=task.version)
-            .returning(*_COLUMNS)
-        )
+        params = {
+            **_writable(task),
+            "task_id": task.id,
+            "expected": expected_version,
+            "w_updated_at": task.updated_at,
+            "w_version": task.version,
+        }
+
+        def work(run: StatementRunner) -> Row | None:
+            before = run.rows(_STATUS_AT_VERSION, params)
+            if not before:
+                return None
+            rows = run.rows(_UPDATE, params)
+            if not rows:
+                return None  # changed meanwhile (PostgreSQL, read committed)
+            old, new = before[0][0], rows[0][_STATUS]
+            if old != new:
+                # A fixed order (by status) keeps two opposite moves from deadlocking on PostgreSQL.
+                for status, delta in sorted(((old, -1), (new, +1))):
+                    self._count(run, status, delta)
+            return rows[0]
+
         try:
-            with unavailable_as_domain_error():
-                async with self._engine.begin() as connection:
-                    row = (await connection.execute(statement)).mappings().one_or_none()
+            row = await self._write(work)
         except sa_exc.IntegrityError as error:
             if is_unique_violation(error, TITLE_KEY_INDEX, "tasks.title_key"):
                 raise DuplicateTitle(task.title) from None
@@ -99,40 +207,64 @@ class SqlTaskRepository:
         return None if row is None else _to_task(row)
 
     async def remove(self, task_id: int) -> Task | None:
-        statement = delete(tasks).where(tasks.c.id == task_id).returning(*_COLUMNS)
-        with unavailable_as_domain_error():
-            async with self._engine.begin() as connection:
-                row = (await connection.execute(statement)).mappings().one_or_none()
+        def work(run: StatementRunner) -> Row | None:
+            rows = run.rows(_DELETE, {"task_id": task_id})
+            if not rows:
+                return None
+            self._count(run, rows[0][_STATUS], -1)
+            return rows[0]
+
+        row = await self._write(work)
         return None if row is None else _to_task(row)
 
     async def list(self, query: TaskQuery) -> TaskPage:
-        condition = _status_condition(query)
-        count = select(func.count()).select_from(tasks)
-        page = select(*_COLUMNS).order_by(*_ordering(query.order_by, query.order_dir))
-        if condition is not None:
-            count = count.where(condition)
-            page = page.where(condition)
-        page = page.limit(query.limit).offset(query.offset)
-        with unavailable_as_domain_error():
-            # One transaction: on SQLite (WAL) both reads see one snapshot.
-            async with self._engine.begin() as connection:
-                total = (await connection.execute(count)).scalar_one()
-                rows = (await connection.execute(page)).mappings().all()
+        statuses = sorted(s.value for s in query.statuses) if query.filters_status else []
+        total_statement, page_statement = self._list_statements(query)
+        params: dict[str, Any] = {f"s{i}": s for i, s in enumerate(statuses)}
+        params.update(limit=query.limit, offset=query.offset)
+
+        def work(run: StatementRunner) -> tuple[int, Sequence[Row]]:
+            # One transaction: on SQLite (WAL) the total and the page see one snapshot.
+            total = run.rows(total_statement, params)[0][0]
+            return int(total), run.rows(page_statement, params)
+
+        total, rows = await self._read(work)
         return TaskPage(items=[_to_task(r) for r in rows], total=total, limit=query.limit, offset=query.offset)
 
+    def _list_statements(self, query: TaskQuery) -> tuple[ClauseElement, ClauseElement]:
+        """The total and page statements for this filter and order (at most 7 × 4 × 2), built once."""
+        key = (query.statuses if query.filters_status else None, query.order_by, query.order_dir)
+        cached = self._lists.get(key)
+        if cached is None:
+            count = len(query.statuses) if query.filters_status else 0
+            total: Select[Any] = select(func.coalesce(func.sum(task_counts.c.count), 0))
+            page = select(*_COLUMNS).order_by(*_ordering(query.order_by, query.order_dir))
+            if count:
+                total = total.where(_status_condition(task_counts.c.status, count))
+                page = page.where(_status_condition(tasks.c.status, count))
+            page = page.limit(bindparam("limit")).offset(bindparam("offset"))
+            cached = self._lists[key] = (total, page)
+        return cached
+
     async def ping(self) -> None:
-        with unavailable_as_domain_error():
-            async with self._engine.connect() as connection:
-                await connection.exec_driver_sql("SELECT 1")
+        await self._read(lambda run: run.rows(_PING))
 
 
-def _status_condition(query: TaskQuery) -> ColumnElement[bool] | None:
-    if not query.filters_status:
-        return None
-    statuses = sorted(s.value for s in query.statuses)
-    if len(statuses) == 1:
-        return tasks.c.status == statuses[0]
-    return tasks.c.status.in_(statuses)
+class _EngineRunner:
+    """`StatementRunner` over a SQLAlchemy connection (inside `run_sync`): the compiled cache applies."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def rows(self, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Sequence[Row]:
+        result = self._connection.execute(cast(Executable, statement), dict(params or {}))
+        return result.all() if result.returns_rows else ()
+
+
+def _status_condition(column: ColumnElement[str], count: int) -> ColumnElement[bool]:
+    if count == 1:
+        return column == bindparam("s0")
+    return column.in_([bindparam(f"s{i}") for i in range(count)])
 
 
 def _ordering(order_by: OrderBy, order_dir: OrderDir) -> list[ColumnElement[Any]]:

@@ -1,0 +1,171 @@
+"""Run SQLAlchemy Core statements on a SQLite file through the sqlite3 driver itself.
+
+Why not the async engine: SQLAlchemy's aiosqlite dialect makes four or five worker-thread
+hops per statement (cursor, execute, fetch, close, commit), and those hops, not SQLite, are
+most of a request's time (docs/performance.md). Here statements are still written with
+SQLAlchemy Core and compiled once per statement for the SQLite dialect, with SQLAlchemy's own
+type processors for parameters and results, so the SQL and the stored formats are the same
+as on the engine; only the execution is direct:
+
+- reads run on the event loop thread, on one connection in autocommit mode: in WAL mode a
+  reader never waits for a lock, and an indexed lookup costs less than one thread hop;
+- writes run on one writer connection in one dedicated thread, a whole transaction
+  (`BEGIN IMMEDIATE` … `COMMIT`) per hop, so a writer that waits for another process's
+  lock (busy_timeout) never blocks the event loop.
+
+Driver errors are raised as SQLAlchemy's exception types, so error mapping stays in one place.
+"""
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
+
+T = TypeVar("T")
+Row = Sequence[Any]
+_Processor = Callable[[Any], Any] | None
+
+_DIALECT = sqlite.dialect(paramstyle="named")
+
+
+class _Compiled:
+    """One statement's SQL text and the type processors for its parameters and result columns."""
+
+    __slots__ = ("binds", "defaults", "results", "sql")
+
+    def __init__(self, statement: ClauseElement) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
+        self.sql: str = compiled.string
+        self.binds: dict[str, _Processor] = {}
+        # Values fixed in the statement itself (e.g. `literal(1)`), keyed by their rendered names.
+        self.defaults: dict[str, Any] = {}
+        bind_names: dict[BindParameter[Any], str] = compiled.bind_names
+        for bind, name in bind_names.items():
+            processor = bind.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+            if processor is not None:
+                self.binds[name] = processor
+            if not bind.required:
+                self.defaults[name] = bind.effective_value
+        columns: Sequence[ColumnElement[Any]] = getattr(statement, "exported_columns", ())
+        processors = [c.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None) for c in columns]
+        self.results: tuple[_Processor, ...] | None = tuple(processors) if any(processors) else None
+
+    def parameters(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        merged = {**self.defaults, **params} if self.defaults else params
+        if not self.binds:
+            return merged
+        return {k: (p(v) if (p := self.binds.get(k)) is not None else v) for k, v in merged.items()}
+
+    def row(self, raw: Row) -> Row:
+        if self.results is None:
+            return raw
+        return tuple(v if p is None or v is None else p(v) for p, v in zip(self.results, raw, strict=True))
+
+
+class SqliteConnection:
+    """Executes Core statements on one sqlite3 connection, each compiled once (the `StatementRunner` shape)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.raw = connection
+        # Statements are module-level constants or cached by their builder, so identity is a stable
+        # key; the statement is kept with its compiled form so its id cannot be reused meanwhile.
+        self._cache: dict[int, tuple[ClauseElement, _Compiled]] = {}
+
+    def _compiled(self, statement: ClauseElement) -> _Compiled:
+        entry = self._cache.get(id(statement))
+        if entry is None or entry[0] is not statement:
+            entry = self._cache[id(statement)] = (statement, _Compiled(statement))
+        return entry[1]
+
+    def rows(self, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Row]:
+        compiled = self._compiled(statement)
+        parameters = compiled.parameters(params or {})
+        try:
+            raw = self.raw.execute(compiled.sql, parameters).fetchall()
+        except sqlite3.Error as error:
+            raise _as_sqlalchemy_error(compiled.sql, parameters, error) from error
+        return [compiled.row(r) for r in raw]
+
+
+class SqliteFile:
+    """A reader connection for the event loop and a writer connection in its own thread."""
+
+    def __init__(self, path: str, configure: Callable[[sqlite3.Connection], None], *, busy_timeout: float) -> None:
+        self._path = path
+        self._configure = configure
+        self._busy_timeout = busy_timeout
+        self._reader: SqliteConnection | None = None
+        self._writer: SqliteConnection | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self._path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            self._configure(connection)
+        except sqlite3.Error as error:
+            connection.close()
+            raise _as_sqlalchemy_error("PRAGMA", {}, error) from error
+        return connection
+
+    def read(self, work: Callable[[SqliteConnection], T]) -> T:
+        """Run `work` on the reader, on the calling (event loop) thread, in one read transaction."""
+        if self._reader is None:
+            self._reader = SqliteConnection(self._open())
+        reader = self._reader
+        reader.raw.execute("BEGIN")
+        try:
+            return work(reader)
+        finally:
+            reader.raw.execute("COMMIT")
+
+    async def write(self, work: Callable[[SqliteConnection], T]) -> T:
+        """Run `work` in one write transaction on the writer thread: one thread hop per call."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._write, work)
+
+    def _write(self, work: Callable[[SqliteConnection], T]) -> T:
+        if self._writer is None:
+            self._writer = SqliteConnection(self._open())
+        writer = self._writer
+        raw = writer.raw
+        try:
+            # IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a transaction
+            # that reads before it writes can never fail to upgrade its lock midway.
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise _as_sqlalchemy_error("BEGIN IMMEDIATE", {}, error) from error
+        try:
+            result = work(writer)
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        try:
+            raw.execute("COMMIT")
+        except sqlite3.Error as error:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+            raise _as_sqlalchemy_error("COMMIT", {}, error) from error
+        return result
+
+    def close(self) -> None:
+        """Close both connections; the next call opens new ones."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        for connection in (self._reader, self._writer):
+            if connection is not None:
+                connection.raw.close()
+        self._reader = self._writer = None
+
+
+def _as_sqlalchemy_error(sql: str, params: Mapping[str, Any], error: sqlite3.Error) -> sa_exc.StatementError:
+    return sa_exc.DBAPIError.instance(sql, dict(params), error, sqlite3.Error)
