@@ -95,12 +95,15 @@ def _bump_count(dialect: Any) -> ClauseElement:
 _BUMP_COUNT = {"sqlite": _bump_count(sqlite), "postgresql": _bump_count(postgresql)}
 
 
+_STATUSES = {s.value: s for s in TaskStatus}  # a dict lookup is several times cheaper than TaskStatus(value)
+
+
 def _to_task(row: Row) -> Task:
     return Task(
         id=row[0],
         title=row[1],
         description=row[2],
-        status=TaskStatus(row[3]),
+        status=_STATUSES[row[3]],
         priority=row[4],
         created_at=row[5],
         updated_at=row[6],

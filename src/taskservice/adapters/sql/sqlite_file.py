@@ -20,8 +20,10 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
+from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -39,6 +41,8 @@ class _Compiled:
 
     __slots__ = ("binds", "defaults", "results", "sql")
 
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]
+
     def __init__(self, statement: ClauseElement) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
         self.sql: str = compiled.string
@@ -53,8 +57,9 @@ class _Compiled:
             if not bind.required:
                 self.defaults[name] = bind.effective_value
         columns: Sequence[ColumnElement[Any]] = getattr(statement, "exported_columns", ())
-        processors = [c.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None) for c in columns]
-        self.results: tuple[_Processor, ...] | None = tuple(processors) if any(processors) else None
+        self.results = tuple(
+            (index, processor) for index, column in enumerate(columns) if (processor := _result_processor(column))
+        )
 
     def parameters(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         merged = {**self.defaults, **params} if self.defaults else params
@@ -63,9 +68,30 @@ class _Compiled:
         return {k: (p(v) if (p := self.binds.get(k)) is not None else v) for k, v in merged.items()}
 
     def row(self, raw: Row) -> Row:
-        if self.results is None:
+        if not self.results:
             return raw
-        return tuple(v if p is None or v is None else p(v) for p, v in zip(self.results, raw, strict=True))
+        row = list(raw)
+        for index, processor in self.results:
+            if (value := row[index]) is not None:
+                row[index] = processor(value)
+        return row
+
+
+def _utc_from_text(value: str) -> datetime:
+    # Appending the offset is ~10× cheaper than `.replace(tzinfo=UTC)` on Python 3.11.
+    return datetime.fromisoformat(value + "+00:00")
+
+
+def _result_processor(column: ColumnElement[Any]) -> Callable[[Any], Any] | None:
+    """SQLAlchemy's result processor for the column's type, with one measured shortcut.
+
+    `DateTimeUTC` on SQLite is stored as naive UTC text ("2026-11-23 11:10:10.422142"); SQLAlchemy
+    parses it with a regular expression and advanced-alchemy then attaches UTC, which was a fifth
+    of a 100-task list. `datetime.fromisoformat` (C) gives the same value (a test pins this).
+    """
+    if isinstance(column.type, DateTimeUTC):
+        return _utc_from_text
+    return column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None)
 
 
 class SqliteConnection:
