@@ -1,13 +1,16 @@
-"""Hand-written fakes for the ports: a clock that stands still or steps, and a publisher that records.
+"""Hand-written fakes for the ports: clocks that stand still or step, a publisher that records, a broken store.
 
 Shared by unit, contract and HTTP tests. Assert on what they hold, not on how they were called.
 """
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, NoReturn
 
 from taskservice.domain.events import TaskEvent
+from taskservice.domain.listing import TaskPage, TaskQuery
+from taskservice.domain.task import Task, TaskDraft
 
 T0: Final = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
@@ -53,3 +56,36 @@ class RecordingPublisher:
 
     def types(self) -> list[str]:
         return [type(event).__name__ for event in self.events]
+
+
+class BrokenStore:
+    """A `TaskStore` whose every call fails with `error` (or hangs, for readiness timeouts)."""
+
+    def __init__(self, error: Exception | None = None, *, hang: bool = False) -> None:
+        self.error = error or RuntimeError("the store broke")
+        self.hang = hang
+        self.calls = 0
+
+    async def _fail(self) -> NoReturn:
+        self.calls += 1
+        if self.hang:
+            await asyncio.Event().wait()
+        raise self.error
+
+    async def add(self, draft: TaskDraft, now: datetime) -> Task:  # noqa: ARG002 - the port's signature
+        await self._fail()
+
+    async def get(self, task_id: int) -> Task | None:  # noqa: ARG002 - the port's signature
+        await self._fail()
+
+    async def save(self, task: Task, expected_version: int) -> Task | None:  # noqa: ARG002 - the port's signature
+        await self._fail()
+
+    async def remove(self, task_id: int) -> Task | None:  # noqa: ARG002 - the port's signature
+        await self._fail()
+
+    async def list(self, query: TaskQuery) -> TaskPage:  # noqa: ARG002 - the port's signature
+        await self._fail()
+
+    async def ping(self) -> None:
+        await self._fail()
