@@ -58,6 +58,13 @@ async def test_a_wrong_method_is_405_method_not_allowed_with_allow(
     assert {m.strip() for m in response.headers["allow"].split(",")} == allow
 
 
+async def test_head_is_not_supported_and_answers_405_without_a_body(memory_client: Client) -> None:
+    response = await memory_client.head("/v1/tasks")
+    assert (response.status_code, response.content) == (405, b"")
+    assert "GET" in response.headers["allow"]
+    assert response.headers["x-request-id"]
+
+
 @pytest.mark.parametrize(("method", "path"), [("POST", "/v1/tasks"), ("PUT", "/v1/tasks/1"), ("PATCH", "/v1/tasks/1")])
 async def test_a_body_over_max_body_bytes_is_413_and_one_at_the_limit_is_read(
     client_for: ClientFactory, method: str, path: str
@@ -129,7 +136,15 @@ async def test_the_default_body_limit_is_64_kib(memory_client: Client) -> None:
 
 @pytest.mark.parametrize(
     "content_type",
-    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "json"],
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+        "text/json",
+        "json",
+        "",
+    ],
 )
 @pytest.mark.parametrize(("method", "path"), [("POST", "/v1/tasks"), ("PUT", "/v1/tasks/1"), ("PATCH", "/v1/tasks/1")])
 async def test_a_body_declared_as_anything_but_json_is_415(
@@ -162,6 +177,23 @@ async def test_a_query_parameter_on_a_route_that_takes_none_is_422_and_nothing_h
     response = await memory_client.request(method, f"{path}?dry_run=true", json={"title": "t", "priority": 2})
     assert field_errors(response) == [("query", "dry_run")]
     assert (await memory_client.get("/v1/tasks")).json() == before
+
+
+async def test_checks_run_in_the_documented_order(client_for: ClientFactory) -> None:
+    async with client_for(MAX_BODY_BYTES="1024") as client:
+        await client.post("/v1/tasks", json={"title": "taken", "priority": 1})
+        big = b"{" + b" " * 2000 + b"}"
+        # path before query, query before body
+        assert field_errors(await client.put("/v1/tasks/x?q=1", content=b"nope")) == [("path", "task_id")]
+        assert field_errors(await client.put("/v1/tasks/1?q=1", content=b"nope")) == [("query", "q")]
+        # media type before size, size before shape
+        response = await client.put("/v1/tasks/1", content=big, headers={"content-type": "text/plain"})
+        assert_error(response, 415, "unsupported_media_type")
+        assert_error(await client.put("/v1/tasks/1", content=big + b"!"), 413, "payload_too_large")
+        # body shape before existence; empty_update before existence; existence before uniqueness
+        assert field_errors(await client.put("/v1/tasks/99", json={"title": "t"})) == [("body", "priority")]
+        assert_error(await client.patch("/v1/tasks/99", json={}), 422, "empty_update")
+        assert_error(await client.patch("/v1/tasks/99", json={"title": "taken"}), 404, "task_not_found")
 
 
 async def test_validation_errors_list_source_field_and_message(memory_client: Client) -> None:

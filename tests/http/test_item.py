@@ -30,6 +30,11 @@ class TestGet:
         response = await client.get(f"/v1/tasks/{task['id']}")
         assert (response.status_code, response.json()) == (200, task)
 
+    async def test_a_trailing_slash_and_leading_zeros_name_the_same_task(self, memory_client: Client) -> None:
+        task = await create(memory_client, title="A")
+        for path in (f"/v1/tasks/{task['id']}/", f"/v1/tasks/000{task['id']}"):
+            assert (await memory_client.get(path)).json() == task, path
+
     async def test_returns_404_task_not_found_with_the_id(self, client: Client) -> None:
         response = await client.get(f"/v1/tasks/{MAX_ID}")
         assert assert_error(response, 404, "task_not_found")["details"] == {"id": MAX_ID}

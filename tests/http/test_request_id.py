@@ -20,7 +20,7 @@ async def test_a_sane_request_id_is_echoed_on_success_and_on_errors(memory_clien
 
 
 @pytest.mark.parametrize(
-    "offered", ["", "a" * 129, "has space", "slash/ed", 'quote"d', "emoji🚀", "semi;colon", "tab\tbed", "ñ"]
+    "offered", ["", "a" * 129, "has space", "slash/ed", 'quote"d', "emoji🚀", "semi;colon", "tab\tbed", "ñ", "a,b"]
 )
 async def test_an_insane_request_id_is_replaced_by_a_new_uuid4(memory_client: Client, offered: str) -> None:
     response = await memory_client.get("/v1/tasks/1", headers=[(b"x-request-id", offered.encode())])
