@@ -37,7 +37,9 @@ def _log() -> structlog.stdlib.BoundLogger:
 
 
 def listener_name(listener: Listener) -> str:
-    return getattr(listener, "__qualname__", None) or repr(listener)
+    """A function's qualified name, or the class name of a callable object."""
+    name = getattr(listener, "__qualname__", None)
+    return name if isinstance(name, str) else type(listener).__qualname__
 
 
 def _about(event: TaskEvent) -> dict[str, object]:
