@@ -157,8 +157,8 @@ async def test_a_listener_that_resists_cancellation_does_not_hold_up_its_lane(
             try:
                 await asyncio.Event().wait()
             except asyncio.CancelledError:
-                await unwound.wait()  # slow clean-up after the timeout cancelled it
-                raise
+                await unwound.wait()  # slow clean-up after the timeout cancelled it...
+                raise RuntimeError("...that fails, too") from None
 
     dispatcher = EventDispatcher(for_all(stubborn), listener_timeout=0.05)
     stoppable.append(dispatcher)
@@ -168,6 +168,29 @@ async def test_a_listener_that_resists_cancellation_does_not_hold_up_its_lane(
         assert [e.task.id for e in await seen.wait_for(2)] == [1, 2]
     finally:
         unwound.set()
+
+
+async def test_a_listener_that_is_not_async_is_a_failing_listener(stoppable: list[EventDispatcher]) -> None:
+    calls: list[TaskEvent] = []
+
+    def not_async(event: TaskEvent) -> None:
+        calls.append(event)
+
+    after = RecordingListener()
+    dispatcher = EventDispatcher(for_all(not_async, after))  # pyright: ignore[reportArgumentType]
+    stoppable.append(dispatcher)
+    events = [created(1), created(2)]
+
+    with capture_logs() as logs:
+        await dispatcher.start()
+        dispatcher.publish(events)
+        await after.wait_for(2)
+        await dispatcher.stop(drain_timeout=1)
+
+    assert calls == events
+    assert [(f["listener"], f["event_id"]) for f in logged(logs, "event_listener_failed")] == [
+        (not_async.__qualname__, str(e.event_id)) for e in events
+    ]
 
 
 async def test_a_full_queue_drops_new_events_counts_them_and_never_blocks_publish() -> None:

@@ -1,12 +1,20 @@
 """The events each use case publishes (CONTRACT.md section 6), with a recording publisher."""
 
+import uuid
 from datetime import UTC, timedelta
 
 import pytest
 
 from taskservice.adapters.memory import snapshot
 from taskservice.domain.errors import ConcurrentUpdate, DuplicateTitle, EmptyUpdate, StorageUnavailable, TaskNotFound
-from taskservice.domain.events import TaskCompleted, TaskCreated, TaskDeleted, TaskStatusChanged, TaskUpdated
+from taskservice.domain.events import (
+    TaskCompleted,
+    TaskCreated,
+    TaskDeleted,
+    TaskStatusChanged,
+    TaskUpdated,
+    events_for_update,
+)
 from taskservice.domain.task import Task, TaskStatus, make_changes, make_draft
 from taskservice.usecases.tasks import MAX_WRITE_ATTEMPTS, TaskUseCases
 from tests.events.fakes import FixedClock, JournalingRepository, RecordingPublisher
@@ -261,3 +269,9 @@ async def test_delete_publishes_task_deleted_with_the_last_snapshot_after_commit
     assert deleted.occurred_at.tzinfo == UTC
     assert world.journal == [f"committed remove {task.id}", "published TaskDeleted"]
     assert snapshot(world.repository) == []
+
+
+async def test_the_update_rule_builds_no_event_when_no_field_changed(world: World) -> None:
+    task = await world.seed()
+
+    assert events_for_update(task, task, (), occurred_at=world.clock.now(), request_id="r", new_id=uuid.uuid4) == []
