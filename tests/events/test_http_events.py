@@ -22,7 +22,8 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
 
 
 def app_with(database_url: str, *listeners: Listener) -> RequestContextMiddleware:
-    return create_app(make_settings(DATABASE_URL=database_url), listeners=listeners)
+    # A short drain bound, so that a failing test cannot hang for long in shutdown.
+    return create_app(make_settings(DATABASE_URL=database_url, SHUTDOWN_TIMEOUT="3"), listeners=listeners)
 
 
 def rid(request_id: str) -> dict[str, str]:
