@@ -3,7 +3,9 @@
 import uuid
 from datetime import UTC, timedelta
 
+import msgspec
 import pytest
+from hypothesis import given
 
 from taskservice.adapters.memory import snapshot
 from taskservice.domain.errors import ConcurrentUpdate, DuplicateTitle, EmptyUpdate, StorageUnavailable, TaskNotFound
@@ -15,9 +17,10 @@ from taskservice.domain.events import (
     TaskUpdated,
     events_for_update,
 )
-from taskservice.domain.task import Task, TaskStatus, make_changes, make_draft
+from taskservice.domain.task import Task, TaskChanges, TaskStatus, make_changes, make_draft
 from taskservice.usecases.tasks import MAX_WRITE_ATTEMPTS, TaskUseCases
 from tests.events.fakes import FixedClock, JournalingRepository, RecordingPublisher
+from tests.strategies import descriptions, statuses, task_changes
 
 
 class World:
@@ -275,3 +278,32 @@ async def test_the_update_rule_builds_no_event_when_no_field_changed(world: Worl
     task = await world.seed()
 
     assert events_for_update(task, task, (), occurred_at=world.clock.now(), request_id="r", new_id=uuid.uuid4) == []
+
+
+@given(initial_status=statuses, initial_description=descriptions, changes=task_changes())
+async def test_any_patch_publishes_exactly_what_the_event_rules_say(
+    initial_status: TaskStatus, initial_description: str | None, changes: TaskChanges
+) -> None:
+    world = World()
+    before = await world.seed(description=initial_description, status=initial_status)
+
+    after = await world.tasks.patch(before.id, changes, request_id="prop")
+
+    sent = {f: getattr(changes, f) for f in ("title", "description", "status", "priority")}
+    sent = {f: v.strip() if f == "title" and isinstance(v, str) else v for f, v in sent.items()}
+    changed = tuple(f for f, v in sent.items() if v is not msgspec.UNSET and v != getattr(before, f))
+    expected: list[str] = []
+    if changed:
+        expected.append("TaskUpdated")
+    if "status" in changed:
+        expected.append("TaskStatusChanged")
+        if sent["status"] is TaskStatus.COMPLETED:
+            expected.append("TaskCompleted")
+    assert names(world) == expected
+    assert after.version == before.version + (1 if changed else 0)
+    if changed:
+        updated = world.publisher.events[0]
+        assert isinstance(updated, TaskUpdated)
+        assert (updated.previous, updated.task, updated.changed_fields) == (before, after, changed)
+        assert all(e.task == after and e.request_id == "prop" for e in world.publisher.events)
+        assert len({e.event_id for e in world.publisher.events}) == len(expected)
