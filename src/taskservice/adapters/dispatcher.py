@@ -11,8 +11,9 @@ is full the new event is dropped for that listener rather than slowing the reque
 drop of an overflow is logged with the event, the number dropped is logged when the lane accepts
 again and in the shutdown summary. Events still queued when the process dies are lost.
 
-Hand-written rather than Litestar's event emitter: that one has no bounded queue, no per-listener
-timeout and no drain on shutdown.
+Hand-written rather than Litestar's `SimpleEventEmitter`, which buffers without bound, starts
+every listener call as a concurrent task (no per-listener order), has no timeout, and waits
+without bound for running listeners at shutdown.
 """
 
 import asyncio
