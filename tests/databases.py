@@ -4,7 +4,7 @@ named by TEST_DATABASE_URL (default: the local server CI provides)."""
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 
 import asyncpg  # pyright: ignore[reportMissingTypeStubs]
@@ -23,7 +23,7 @@ def _dsn(url: str) -> str:
 
 
 async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(_dsn(admin_url()), timeout=5)  # pyright: ignore[reportUnknownMemberType]
+    connection = await asyncpg.connect(_dsn(admin_url()), timeout=5)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     try:
         await connection.execute(sql)  # pyright: ignore[reportUnknownMemberType]
     finally:
@@ -42,7 +42,7 @@ def require_postgres() -> None:
 
 
 @contextmanager
-def fresh_postgres_database() -> Iterator[str]:
+def fresh_postgres_database() -> Generator[str]:
     """A new, empty database for the duration of the block; its asyncpg URL."""
     require_postgres()
     name = f"taskservice_test_{uuid.uuid4().hex[:12]}"
