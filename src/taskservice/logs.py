@@ -21,9 +21,9 @@ from taskservice.settings import Settings
 
 # Library loggers that must go through the root handler, never their own.
 _LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "sqlalchemy", "alembic", "asyncio", "litestar", "py.warnings")
-# Per-statement chatter (SQL echo, aiosqlite's thread hops, Alembic's plugin set-up) would drown
-# the service's own lines, even in dev.
-_QUIET_LOGGERS = ("sqlalchemy", "aiosqlite", "alembic.runtime.plugins")
+# Per-statement chatter (SQL echo, aiosqlite's thread hops, Alembic's plugin set-up, the event
+# loop's selector choice) would drown the service's own lines, even in dev.
+_QUIET_LOGGERS = ("sqlalchemy", "aiosqlite", "alembic.runtime.plugins", "asyncio")
 
 
 def _rename_uvicorn_error(_: WrappedLogger, __: str, event: EventDict) -> EventDict:

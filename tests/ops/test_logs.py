@@ -4,7 +4,6 @@ import json
 import logging
 import re
 import warnings
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,19 +18,6 @@ from tests.conftest import make_settings
 from tests.ops.fakes import ChattyOnGet, CrashingOnGet
 
 ACCESS_KEYS = {"request_id", "method", "path", "status", "duration_ms", "client"}
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
-    try:
-        yield
-    finally:
-        root.handlers, level = saved
-        root.setLevel(level)
-        logging.captureWarnings(False)
-        structlog.reset_defaults()
 
 
 def json_lines(captured: str) -> list[dict[str, Any]]:
