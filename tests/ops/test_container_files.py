@@ -100,6 +100,7 @@ def test_the_app_environment_is_valid_settings_pointing_at_the_db_service(servic
     environment = {name: interpolate(str(value), DOCKER_ENV) for name, value in app["environment"].items()}
     settings = load_settings(environment, env_dir=ROOT / "nonexistent")
     assert (settings.host, settings.port, settings.migrate_on_start) == ("0.0.0.0", 8000, True)  # noqa: S104
+    assert settings.app_env.value == "prod"  # whatever a developer's .env says
     db_env = {name: interpolate(str(value), DOCKER_ENV) for name, value in db["environment"].items()}
     expected = f"postgresql+asyncpg://{db_env['POSTGRES_USER']}:pw@db:5432/{db_env['POSTGRES_DB']}"
     assert settings.database_url == expected
