@@ -9,9 +9,9 @@ It runs either on a SQLite file through the sqlite3 driver (`sqlite_file.py`: re
 loop, a write transaction per thread hop) or inside `AsyncConnection.run_sync` on the async
 engine (PostgreSQL, SQLite `:memory:`), where SQLAlchemy's compiled cache applies.
 
-List totals come from `task_counts`, one row per status, changed in the same transaction as
-every insert, status change and delete: a `count(*)` grows with the matching rows (and
-`count(*) over ()` makes SQLite sort them all), a read of three rows does not.
+List totals come from `task_counts`, one row per status, which triggers (migration 0002) change
+in the same transaction as every insert, status change and delete: a `count(*)` grows with the
+matching rows (and `count(*) over ()` makes SQLite sort them all), a read of three rows does not.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -20,9 +20,9 @@ from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, bindparam, delete, event, func, insert, literal, select, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.elements import BindParameter, ClauseElement
 from sqlalchemy.sql.expression import Executable
 
@@ -35,10 +35,12 @@ from taskservice.adapters.sql.errors import is_unique_violation, unavailable_as_
 from taskservice.adapters.sql.sqlite_file import SqliteFile
 from taskservice.adapters.sql.tables import SORT_COLUMNS, TITLE_KEY_INDEX, task_counts, tasks, tie_break
 from taskservice.domain.errors import DuplicateTitle
-from taskservice.domain.listing import OrderBy, OrderDir, TaskPage, TaskQuery
+from taskservice.domain.listing import ALL_STATUSES, OrderBy, OrderDir, TaskPage, TaskQuery
 from taskservice.domain.task import Task, TaskDraft, TaskStatus
 
 T = TypeVar("T")
+# How long a write may queue for the SQLite writer when the engine's pool sets no timeout.
+_DEFAULT_QUEUE_TIMEOUT = 5.0
 Row = Sequence[Any]
 _ListKey = tuple[frozenset[TaskStatus] | None, OrderBy, OrderDir]
 
@@ -59,7 +61,6 @@ _COLUMNS = (
     tasks.c.updated_at,
     tasks.c.version,
 )
-_STATUS = 3
 
 # Every statement is built once; named parameters are filled per call.
 # (Bind names differ from column names: SQLAlchemy reserves those in INSERT and UPDATE.)
@@ -73,7 +74,6 @@ _INSERT = (
 )
 _GET = select(*_COLUMNS).where(tasks.c.id == bindparam("task_id"))
 _AT_VERSION = (tasks.c.id == bindparam("task_id"), tasks.c.version == bindparam("expected"))
-_STATUS_AT_VERSION = select(tasks.c.status).where(*_AT_VERSION)
 _UPDATE = (
     update(tasks)
     .where(*_AT_VERSION)
@@ -82,17 +82,6 @@ _UPDATE = (
 )
 _DELETE = delete(tasks).where(tasks.c.id == bindparam("task_id")).returning(*_COLUMNS)
 _PING = select(literal(1))
-
-
-def _bump_count(dialect: Any) -> ClauseElement:
-    """Add `delta` to one status's count, creating its row on first use (same SQL on both dialects)."""
-    upsert = dialect.insert(task_counts).values(status=bindparam("status"), count=bindparam("delta"))
-    return upsert.on_conflict_do_update(
-        index_elements=[task_counts.c.status], set_={"count": task_counts.c.count + upsert.excluded["count"]}
-    )
-
-
-_BUMP_COUNT = {"sqlite": _bump_count(sqlite), "postgresql": _bump_count(postgresql)}
 
 
 _STATUSES = {s.value: s for s in TaskStatus}  # a dict lookup is several times cheaper than TaskStatus(value)
@@ -126,16 +115,27 @@ class SqlTaskRepository:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._bump = _BUMP_COUNT[engine.dialect.name]
         self._lists: dict[_ListKey, tuple[ClauseElement, ClauseElement]] = {}
         url = engine.url
         self._file: SqliteFile | None = None
         if is_sqlite_file(url.render_as_string(hide_password=False)) and not url.query and url.database:
+            pool = engine.sync_engine.pool
             self._file = SqliteFile(
-                url.database, configure_sqlite_connection, busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
+                url.database,
+                configure_sqlite_connection,
+                busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+                queue_timeout=pool.timeout() if isinstance(pool, QueuePool) else _DEFAULT_QUEUE_TIMEOUT,
+                on_statement=self._before_statement,
             )
             # The service disposes the engine at shutdown (and tests after each case): close ours too.
             event.listen(engine.sync_engine, "engine_disposed", self._on_dispose)
+
+    def _before_statement(self, sql: str, params: Mapping[str, Any]) -> None:
+        # Engine-level listeners (tracing, tests that read the SQL sent) still see every statement
+        # the sqlite3 path runs; there is no SQLAlchemy connection or cursor to hand them.
+        listeners = self._engine.sync_engine.dispatch.before_cursor_execute
+        if listeners:
+            listeners(None, None, sql, params, None, False)  # pyright: ignore[reportArgumentType]
 
     def _on_dispose(self, _engine: Engine) -> None:
         if self._file is not None:
@@ -155,19 +155,10 @@ class SqlTaskRepository:
             async with self._engine.begin() as connection:
                 return await connection.run_sync(lambda sync: work(_EngineRunner(sync)))
 
-    def _count(self, run: StatementRunner, status: str, delta: int) -> None:
-        run.rows(self._bump, {"status": status, "delta": delta})
-
     async def add(self, draft: TaskDraft, now: datetime) -> Task:
         params = {**_writable(draft), "now": now}
-
-        def work(run: StatementRunner) -> Row:
-            row = run.rows(_INSERT, params)[0]
-            self._count(run, row[_STATUS], +1)
-            return row
-
         try:
-            row = await self._write(work)
+            row = await self._write(lambda run: run.rows(_INSERT, params)[0])
         except sa_exc.IntegrityError as error:
             if is_unique_violation(error, TITLE_KEY_INDEX, "tasks.title_key"):
                 raise DuplicateTitle(draft.title) from None
@@ -187,43 +178,24 @@ class SqlTaskRepository:
             "w_version": task.version,
         }
 
-        def work(run: StatementRunner) -> Row | None:
-            before = run.rows(_STATUS_AT_VERSION, params)
-            if not before:
-                return None
-            rows = run.rows(_UPDATE, params)
-            if not rows:
-                return None  # changed meanwhile (PostgreSQL, read committed)
-            old, new = before[0][0], rows[0][_STATUS]
-            if old != new:
-                # A fixed order (by status) keeps two opposite moves from deadlocking on PostgreSQL.
-                for status, delta in sorted(((old, -1), (new, +1))):
-                    self._count(run, status, delta)
-            return rows[0]
-
         try:
-            row = await self._write(work)
+            rows = await self._write(lambda run: run.rows(_UPDATE, params))
         except sa_exc.IntegrityError as error:
             if is_unique_violation(error, TITLE_KEY_INDEX, "tasks.title_key"):
                 raise DuplicateTitle(task.title) from None
             raise
-        return None if row is None else _to_task(row)
+        return _to_task(rows[0]) if rows else None
 
     async def remove(self, task_id: int) -> Task | None:
-        def work(run: StatementRunner) -> Row | None:
-            rows = run.rows(_DELETE, {"task_id": task_id})
-            if not rows:
-                return None
-            self._count(run, rows[0][_STATUS], -1)
-            return rows[0]
-
-        row = await self._write(work)
-        return None if row is None else _to_task(row)
+        rows = await self._write(lambda run: run.rows(_DELETE, {"task_id": task_id}))
+        return _to_task(rows[0]) if rows else None
 
     async def list(self, query: TaskQuery) -> TaskPage:
         statuses = sorted(s.value for s in query.statuses) if query.filters_status else []
+        others = sorted(s.value for s in ALL_STATUSES - query.statuses) if len(statuses) > 1 else []
         total_statement, page_statement = self._list_statements(query)
         params: dict[str, Any] = {f"s{i}": s for i, s in enumerate(statuses)}
+        params.update({f"not{i}": s for i, s in enumerate(others)})
         params.update(limit=query.limit, offset=query.offset)
 
         def work(run: StatementRunner) -> tuple[int, Sequence[Row]]:
@@ -244,7 +216,7 @@ class SqlTaskRepository:
             page = select(*_COLUMNS).order_by(*_ordering(query.order_by, query.order_dir))
             if count:
                 total = total.where(_status_condition(task_counts.c.status, count))
-                page = page.where(_status_condition(tasks.c.status, count))
+                page = page.where(_page_status_condition(count))
             page = page.limit(bindparam("limit")).offset(bindparam("offset"))
             cached = self._lists[key] = (total, page)
         return cached
@@ -268,6 +240,20 @@ def _status_condition(column: ColumnElement[str], count: int) -> ColumnElement[b
     if count == 1:
         return column == bindparam("s0")
     return column.in_([bindparam(f"s{i}") for i in range(count)])
+
+
+def _page_status_condition(count: int) -> ColumnElement[bool]:
+    """The status filter for the page query, phrased so that the page is read in index order.
+
+    One status: `status = ?` seeks the (status, sort column, tie-break) index. Several: as
+    `status NOT IN (the others)` (parameters `not0`, ...), which no index can seek, so the
+    planner walks the sort column's own index and filters; SQLite would otherwise seek by
+    `status IN (...)` and then sort every matching row in a temporary B-tree
+    (tests/storage/test_query_plans.py).
+    """
+    if count == 1:
+        return tasks.c.status == bindparam("s0")
+    return tasks.c.status.not_in([bindparam(f"not{i}") for i in range(len(ALL_STATUSES) - count)])
 
 
 def _ordering(order_by: OrderBy, order_dir: OrderDir) -> list[ColumnElement[Any]]:
