@@ -34,23 +34,28 @@ async def test_migrations_at_head_match_the_models(empty_database_url: str) -> N
     assert await differences(empty_database_url, metadata) == []
 
 
-def _models_with_an_extra_column() -> MetaData:
+def _copy_of_models() -> tuple[MetaData, Any]:
+    """Every table of the models (so only the change under test differs), and the copy's tasks table."""
     changed = MetaData(naming_convention=metadata.naming_convention)
-    table = metadata.tables["tasks"].to_metadata(changed)
+    for table in metadata.tables.values():
+        table.to_metadata(changed)
+    return changed, changed.tables["tasks"]
+
+
+def _models_with_an_extra_column() -> MetaData:
+    changed, table = _copy_of_models()
     table.append_column(Column("assignee", String(100), nullable=True))
     return changed
 
 
 def _models_without_an_index() -> MetaData:
-    changed = MetaData(naming_convention=metadata.naming_convention)
-    table = metadata.tables["tasks"].to_metadata(changed)
+    changed, table = _copy_of_models()
     table.indexes = {index for index in table.indexes if index.name != "ix_tasks_status_priority_desc"}
     return changed
 
 
 def _models_with_another_index() -> MetaData:
-    changed = MetaData(naming_convention=metadata.naming_convention)
-    table = metadata.tables["tasks"].to_metadata(changed)
+    changed, table = _copy_of_models()
     Index("ix_tasks_description", table.c.description)
     return changed
 
