@@ -2,17 +2,16 @@
 
 Ids run 1..n (a fresh table), statuses are mixed (about half `new`), priorities 1-5,
 timestamps spread over the past so `updated_at` orders differ from `created_at` orders.
-The per-status counters are rebuilt from the rows in the same transaction, as the service
-would have kept them.
+The per-status counts follow by themselves: triggers on `tasks` keep them (migration 0002).
 """
 
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import insert, text
 
 from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.tables import task_counts, tasks
+from taskservice.adapters.sql.tables import tasks
 
 _STATUSES = ("new", "new", "new", "new", "new", "in_progress", "in_progress", "in_progress", "completed", "completed")
 _BATCH = 5000
@@ -51,11 +50,5 @@ async def seed(database_url: str, n: int) -> None:
             if connection.dialect.name == "postgresql":
                 # Explicit ids do not move the identity sequence; the next POST must get n + 1.
                 await connection.execute(text("SELECT setval(pg_get_serial_sequence('tasks', 'id'), :n)"), {"n": n})
-            await connection.execute(delete(task_counts))
-            await connection.execute(
-                insert(task_counts).from_select(
-                    ["status", "count"], select(tasks.c.status, func.count()).group_by(tasks.c.status)
-                )
-            )
     finally:
         await engine.dispose()

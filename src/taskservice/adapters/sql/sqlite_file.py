@@ -18,6 +18,7 @@ Driver errors are raised as SQLAlchemy's exception types, so error mapping stays
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -94,11 +95,15 @@ def _result_processor(column: ColumnElement[Any]) -> Callable[[Any], Any] | None
     return column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None)
 
 
+StatementHook = Callable[[str, Mapping[str, Any]], None]
+
+
 class SqliteConnection:
     """Executes Core statements on one sqlite3 connection, each compiled once (the `StatementRunner` shape)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, on_statement: StatementHook | None) -> None:
         self.raw = connection
+        self._on_statement = on_statement
         # Statements are module-level constants or cached by their builder, so identity is a stable
         # key; the statement is kept with its compiled form so its id cannot be reused meanwhile.
         self._cache: dict[int, tuple[ClauseElement, _Compiled]] = {}
@@ -112,6 +117,8 @@ class SqliteConnection:
     def rows(self, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Row]:
         compiled = self._compiled(statement)
         parameters = compiled.parameters(params or {})
+        if self._on_statement is not None:
+            self._on_statement(compiled.sql, parameters)
         try:
             raw = self.raw.execute(compiled.sql, parameters).fetchall()
         except sqlite3.Error as error:
@@ -122,10 +129,20 @@ class SqliteConnection:
 class SqliteFile:
     """A reader connection for the event loop and a writer connection in its own thread."""
 
-    def __init__(self, path: str, configure: Callable[[sqlite3.Connection], None], *, busy_timeout: float) -> None:
+    def __init__(
+        self,
+        path: str,
+        configure: Callable[[sqlite3.Connection], None],
+        *,
+        busy_timeout: float,
+        queue_timeout: float,
+        on_statement: StatementHook | None = None,
+    ) -> None:
         self._path = path
         self._configure = configure
         self._busy_timeout = busy_timeout
+        self._queue_timeout = queue_timeout
+        self._on_statement = on_statement
         self._reader: SqliteConnection | None = None
         self._writer: SqliteConnection | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -144,7 +161,7 @@ class SqliteFile:
     def read(self, work: Callable[[SqliteConnection], T]) -> T:
         """Run `work` on the reader, on the calling (event loop) thread, in one read transaction."""
         if self._reader is None:
-            self._reader = SqliteConnection(self._open())
+            self._reader = SqliteConnection(self._open(), self._on_statement)
         reader = self._reader
         reader.raw.execute("BEGIN")
         try:
@@ -156,11 +173,16 @@ class SqliteFile:
         """Run `work` in one write transaction on the writer thread: one thread hop per call."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._write, work)
+        queued = time.monotonic()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._write, work, queued)
 
-    def _write(self, work: Callable[[SqliteConnection], T]) -> T:
+    def _write(self, work: Callable[[SqliteConnection], T], queued: float) -> T:
+        if time.monotonic() - queued > self._queue_timeout:
+            # Writes queue behind one another (and behind other processes' locks): like a pool
+            # wait, the wait is bounded, and a write that waited too long is refused, not run late.
+            raise sa_exc.TimeoutError(f"a write waited over {self._queue_timeout:g} s for the SQLite writer")
         if self._writer is None:
-            self._writer = SqliteConnection(self._open())
+            self._writer = SqliteConnection(self._open(), self._on_statement)
         writer = self._writer
         raw = writer.raw
         try:

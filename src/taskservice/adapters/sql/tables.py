@@ -76,9 +76,10 @@ for _order_by in (OrderBy.PRIORITY, OrderBy.CREATED_AT, OrderBy.UPDATED_AT):
         Index(f"ix_tasks_{_order_by.value}_{_suffix}", _ordered, *tie_break(_order_by))
         Index(f"ix_tasks_status_{_order_by.value}_{_suffix}", tasks.c.status, _ordered, *tie_break(_order_by))
 
-# How many tasks have each status, kept in the same transaction as every write to `tasks`, so
-# a list's `total` is a read of at most three rows instead of a count that grows with the table.
-# A status with no row counts zero.
+# How many tasks have each status, so a list's `total` is a read of at most three rows instead of
+# a count that grows with the table. Triggers on `tasks` (migration 0002, per dialect; Alembic's
+# drift check does not compare triggers) keep it in the same transaction as every insert, status
+# change and delete, whoever writes. A status with no row counts zero.
 task_counts = Table(
     "task_counts",
     metadata,
