@@ -141,10 +141,10 @@ class SqlTaskRepository:
         if self._file is not None:
             self._file.close()
 
-    async def _read(self, work: Callable[[StatementRunner], T]) -> T:
+    async def _read(self, work: Callable[[StatementRunner], T], *, snapshot: bool = False) -> T:
         with unavailable_as_domain_error():
             if self._file is not None:
-                return self._file.read(work)
+                return self._file.read(work, snapshot=snapshot)
             async with self._engine.begin() as connection:
                 return await connection.run_sync(lambda sync: work(_EngineRunner(sync)))
 
@@ -203,7 +203,7 @@ class SqlTaskRepository:
             total = run.rows(total_statement, params)[0][0]
             return int(total), run.rows(page_statement, params)
 
-        total, rows = await self._read(work)
+        total, rows = await self._read(work, snapshot=True)
         return TaskPage(items=[_to_task(r) for r in rows], total=total, limit=query.limit, offset=query.offset)
 
     def _list_statements(self, query: TaskQuery) -> tuple[ClauseElement, ClauseElement]:

@@ -161,11 +161,17 @@ class SqliteFile:
             raise _as_sqlalchemy_error("PRAGMA", {}, error) from error
         return connection
 
-    def read(self, work: Callable[[SqliteConnection], T]) -> T:
-        """Run `work` on the reader, on the calling (event loop) thread, in one read transaction."""
+    def read(self, work: Callable[[SqliteConnection], T], *, snapshot: bool = False) -> T:
+        """Run `work` on the reader, on the calling (event loop) thread.
+
+        `snapshot`: in one read transaction, so several statements see one state; a single
+        statement is its own snapshot and skips the BEGIN/COMMIT.
+        """
         if self._reader is None:
             self._reader = SqliteConnection(self._open(), self._on_statement)
         reader = self._reader
+        if not snapshot:
+            return work(reader)
         reader.raw.execute("BEGIN")
         try:
             return work(reader)
