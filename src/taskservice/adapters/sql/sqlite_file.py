@@ -245,11 +245,16 @@ class _Checkpointer:
     """
 
     def __init__(
-        self, open_connection: Callable[[], sqlite3.Connection], every_commits: int = 500, idle_seconds: float = 1.0
+        self,
+        open_connection: Callable[[], sqlite3.Connection],
+        every_commits: int = 500,
+        idle_seconds: float = 1.0,
+        restart_frames: int = 10_000,
     ) -> None:
         self._open = open_connection
         self._every_commits = every_commits
         self._idle_seconds = idle_seconds
+        self._restart_frames = restart_frames
         self._pending = 0  # commits since the last checkpoint; an increment lost to a race is harmless
         self._wake = threading.Event()
         self._stopping = False
@@ -279,7 +284,12 @@ class _Checkpointer:
         with contextlib.suppress(sqlite3.Error):
             # A failed round (e.g. the file is busy) leaves the WAL intact and valid; the next
             # round copies it, and SQLite recovers from the WAL at open in any case.
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            _, frames, _ = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if frames > self._restart_frames:
+                # Under steady writes a passive checkpoint never finds the WAL fully copied when
+                # a write begins, so the WAL would grow without bound: RESTART briefly holds new
+                # writers (busy_timeout) while it copies the rest, then the WAL starts over.
+                connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
 
     def close(self) -> None:
         self._stopping = True
