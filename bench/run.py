@@ -504,7 +504,10 @@ def check_durability(
             # Requests still in flight when wrk stopped may also have been committed.
             if total < size + acknowledged:
                 failures.append(f"{name}: {total} rows < {size} seeded + {acknowledged} acknowledged creates")
-            notes.append(f"{name}: {total} rows ≥ {size} seeded + {acknowledged} acknowledged creates (+1 sample)")
+            notes.append(
+                f"{name}: {total} rows ≥ {size} seeded + {acknowledged} acknowledged creates "
+                "(plus warm-up and sample creates)"
+            )
         else:
             notes.append(f"{name}: counters match the rows {dict(sorted(rows.items()))}")
     return notes
