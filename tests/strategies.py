@@ -1,10 +1,48 @@
-"""Shared Hypothesis strategies for tasks on the wire. Append new ones; keep existing ones stable."""
+"""Shared Hypothesis strategies. Append yours; keep them small enough to shrink well."""
 
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
+import msgspec
 from hypothesis import strategies as st
 
-from taskservice.domain.task import DESCRIPTION_MAX_LENGTH, PRIORITY_MAX, PRIORITY_MIN, TITLE_MAX_LENGTH, TaskStatus
+from taskservice.domain.task import (
+    DESCRIPTION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    TaskChanges,
+    TaskStatus,
+    make_changes,
+)
+
+# A few titles that share a key (case, outer whitespace) and one that does not, so generated
+# updates often hit "same value", "same key, different title" and "different title".
+titles = st.sampled_from(["Ship it", "ship it", " SHIP IT ", "Other task"])
+descriptions = st.one_of(st.none(), st.sampled_from(["", "why", "Why"]))
+statuses = st.sampled_from(list(TaskStatus))
+priorities = st.integers(min_value=1, max_value=5)
+
+
+T = TypeVar("T")
+
+
+def _maybe(values: st.SearchStrategy[T]) -> st.SearchStrategy[T | msgspec.UnsetType]:
+    return st.one_of(st.just(msgspec.UNSET), values)
+
+
+@st.composite
+def task_changes(draw: st.DrawFn) -> TaskChanges:
+    """A non-empty PATCH: each caller-owned field absent or set to a valid value."""
+    changes = make_changes(
+        title=draw(_maybe(titles)),
+        description=draw(_maybe(descriptions)),
+        status=draw(_maybe(statuses)),
+        priority=draw(_maybe(priorities)),
+    )
+    if changes.is_empty():
+        return make_changes(priority=draw(priorities))
+    return changes
+
+
+# --- Wire-level values for HTTP tests (the state machine, hostile inputs) ---------------------
 
 STATUSES: Final = tuple(s.value for s in TaskStatus)
 ORDER_BY: Final = ("priority", "created_at", "updated_at", "title")
@@ -84,9 +122,8 @@ invalid_titles: Final = st.one_of(
     st.integers(min_value=TITLE_MAX_LENGTH + 1, max_value=TITLE_MAX_LENGTH + 3).map(lambda n: "é" * n),
 )
 
-priorities: Final = st.integers(min_value=PRIORITY_MIN, max_value=PRIORITY_MAX)
-statuses: Final = st.sampled_from(STATUSES)
-descriptions: Final = st.one_of(
+wire_statuses: Final = st.sampled_from(STATUSES)
+wire_descriptions: Final = st.one_of(
     st.none(),
     printable_text,
     st.just("d" * DESCRIPTION_MAX_LENGTH),
@@ -94,23 +131,23 @@ descriptions: Final = st.one_of(
 
 
 @st.composite
-def create_bodies(draw: st.DrawFn, titles: st.SearchStrategy[str] = valid_titles) -> dict[str, Any]:
+def create_bodies(draw: st.DrawFn, title_values: st.SearchStrategy[str] = valid_titles) -> dict[str, Any]:
     """A valid POST/PUT body; optional fields are sometimes left out."""
-    body: dict[str, Any] = {"title": draw(titles), "priority": draw(priorities)}
+    body: dict[str, Any] = {"title": draw(title_values), "priority": draw(priorities)}
     if draw(st.booleans()):
-        body["description"] = draw(descriptions)
+        body["description"] = draw(wire_descriptions)
     if draw(st.booleans()):
-        body["status"] = draw(statuses)
+        body["status"] = draw(wire_statuses)
     return body
 
 
 @st.composite
-def patch_bodies(draw: st.DrawFn, titles: st.SearchStrategy[str] = valid_titles) -> dict[str, Any]:
+def patch_bodies(draw: st.DrawFn, title_values: st.SearchStrategy[str] = valid_titles) -> dict[str, Any]:
     """A PATCH body: any subset of the writable fields (possibly `{}`); `description` may be null."""
     fields = {
-        "title": titles,
-        "description": descriptions,
-        "status": statuses,
+        "title": title_values,
+        "description": wire_descriptions,
+        "status": wire_statuses,
         "priority": priorities,
     }
     chosen = draw(st.sets(st.sampled_from(sorted(fields)), max_size=len(fields)))
@@ -120,7 +157,7 @@ def patch_bodies(draw: st.DrawFn, titles: st.SearchStrategy[str] = valid_titles)
 @st.composite
 def list_queries(draw: st.DrawFn, *, max_offset: int = 12) -> list[tuple[str, str]]:
     """Valid list query parameters, as pairs (status may repeat)."""
-    pairs: list[tuple[str, str]] = [("status", s) for s in draw(st.lists(statuses, max_size=3, unique=True))]
+    pairs: list[tuple[str, str]] = [("status", s) for s in draw(st.lists(wire_statuses, max_size=3, unique=True))]
     if draw(st.booleans()):
         pairs.append(("order_by", draw(st.sampled_from(ORDER_BY))))
     if draw(st.booleans()):

@@ -36,14 +36,23 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         header = (_HEADER, request_id.encode("ascii"))
         status = 0
+        replaced = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, replaced
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = [h for h in message.get("headers", ()) if h[0].lower() != _HEADER]
+                if status >= 400 and not _is_json(headers):
+                    # Something answered an error without the envelope (Litestar's own HTML 404
+                    # under /schema, for one): the contract promises the envelope on every error.
+                    replaced = True
+                    await _send_error(send, status, header, request_id)
+                    return
                 headers.append(header)
                 message = {**message, "headers": headers}
+            elif replaced:
+                return
             await send(message)
 
         try:
@@ -52,7 +61,7 @@ class RequestContextMiddleware:
             _log.exception("unhandled_exception_outside_app")
             if status == 0:
                 status = 500
-                await _send_internal_error(send, header, request_id)
+                await _send_error(send, 500, header, request_id)
         finally:
             client = scope.get("client")
             _access_log.info(
@@ -66,17 +75,29 @@ class RequestContextMiddleware:
             structlog.contextvars.clear_contextvars()
 
 
-async def _send_internal_error(send: Send, header: tuple[bytes, bytes], request_id: str) -> None:
+_GENERIC_ERRORS: Final = {
+    404: ("not_found", "No such route."),
+    405: ("method_not_allowed", "This route does not support the method."),
+    500: ("internal_error", "An unexpected error occurred."),
+}
+
+
+def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
+    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    media_type = content_type.split(b";", 1)[0].strip().lower()
+    return media_type == b"application/json" or media_type.endswith(b"+json")
+
+
+async def _send_error(send: Send, status: int, header: tuple[bytes, bytes], request_id: str) -> None:
+    code, message = _GENERIC_ERRORS.get(
+        status, ("internal_error" if status >= 500 else "http_error", "Request failed.")
+    )
     body = msgspec.json.encode(
-        ErrorEnvelope(
-            error=ErrorBody(
-                code="internal_error", message="An unexpected error occurred.", details={}, request_id=request_id
-            )
-        )
+        ErrorEnvelope(error=ErrorBody(code=code, message=message, details={}, request_id=request_id))
     )
     start: Any = {
         "type": "http.response.start",
-        "status": 500,
+        "status": status,
         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), header],
     }
     await send(start)
