@@ -60,19 +60,27 @@ def inline_schema(struct: type[msgspec.Struct]) -> JsonSchema:
 
 
 def contract_operation(
-    *, body: type[msgspec.Struct] | None = None, parameters: tuple[Parameter, ...] = ()
+    *,
+    body: type[msgspec.Struct] | None = None,
+    body_rules: dict[str, Any] | None = None,
+    parameters: tuple[Parameter, ...] = (),
 ) -> type[Operation]:
+    """An Operation documenting `body` (plus extra JSON Schema `body_rules`) and `parameters`."""
+
     @dataclass
     class ContractOperation(Operation):
         _body: ClassVar[type[msgspec.Struct] | None] = body
+        _body_rules: ClassVar[dict[str, Any]] = dict(body_rules or {})
         _parameters: ClassVar[tuple[Parameter, ...]] = parameters
 
         def __post_init__(self) -> None:
             if self.responses is not None:
                 self.responses.pop("400", None)
             if self._body is not None:
+                schema = inline_schema(self._body)
+                schema.raw = {**(schema.raw or {}), **self._body_rules}
                 self.request_body = RequestBody(
-                    required=True, content={"application/json": OpenAPIMediaType(schema=inline_schema(self._body))}
+                    required=True, content={"application/json": OpenAPIMediaType(schema=schema)}
                 )
             if self._parameters:
                 replaced = {(p.name, p.param_in) for p in self._parameters}

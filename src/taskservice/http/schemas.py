@@ -28,6 +28,15 @@ from taskservice.http.errors import FieldError, ReadOnlyField, RequestValidation
 
 READ_ONLY_FIELDS: Final = ("id", "created_at", "updated_at", "completed_at", "version")
 
+# What str.strip() trims (every character with str.isspace()), as regex escapes that Python,
+# ECMA-262 and Rust regexes read alike. The patterns below document the domain's rules in the
+# OpenAPI schema; the domain enforces them (with clearer messages), a test checks they agree.
+_TRIMMED = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+TITLE_PATTERN: Final = (
+    rf"^[{_TRIMMED}]*[^{_TRIMMED}\x00]([^\x00]{{0,{TITLE_MAX_LENGTH - 2}}}[^{_TRIMMED}\x00])?[{_TRIMMED}]*$"
+)
+NO_NUL_PATTERN: Final = r"^[^\x00]*$"
+
 Title = Annotated[
     str,
     msgspec.Meta(
@@ -36,9 +45,17 @@ Title = Annotated[
             "Unique by its trimmed, casefolded form."
         ),
         examples=["Ship taskservice"],
+        extra_json_schema={"pattern": TITLE_PATTERN},
     ),
 ]
-Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX_LENGTH, description="No NUL characters.")]
+Description = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        description="No NUL characters.",
+        extra_json_schema={"pattern": NO_NUL_PATTERN},
+    ),
+]
 
 
 class TaskCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

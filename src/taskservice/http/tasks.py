@@ -93,7 +93,10 @@ def task_handlers(
     @patch(
         _ITEM,
         operation_id="patchTask",
-        operation_class=contract_operation(body=TaskPatch, parameters=(TASK_ID_PARAMETER,)),
+        # `{}` is refused (empty_update): the schema says so, so that clients and fuzzers know.
+        operation_class=contract_operation(
+            body=TaskPatch, body_rules={"minProperties": 1}, parameters=(TASK_ID_PARAMETER,)
+        ),
         responses=error_responses(404, 409, 413, 415, 422, 500, 503),
         description="Change the fields present; `null` clears `description`; `{}` is `empty_update`.",
     )
