@@ -104,7 +104,8 @@ async def read_body(request: Request[Any, Any, Any], body_type: type[BodyT]) -> 
     except msgspec.ValidationError as error:
         _raise_read_only(body)
         problem = error
-    except msgspec.DecodeError as error:
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
+        # msgspec raises UnicodeDecodeError, not DecodeError, for invalid UTF-8 inside a string.
         message = "The body is empty; expected a JSON object." if not body else f"Malformed JSON: {error}"
         raise RequestValidationError([FieldError("body", "", message)]) from None
     if str(problem).startswith(_FLOAT_FOR_INT) and (document := _whole_numbers_as_integers(body)) is not None:
@@ -128,11 +129,8 @@ def _whole_numbers_as_integers(body: bytes) -> dict[str, Any] | None:
     booleans and fractions stay errors. Only called when the strict decoder's first complaint
     was such a float, so an earlier ill-typed duplicate key is still refused.
     """
-    try:
-        document = msgspec.json.decode(body)
-    except msgspec.DecodeError:  # `7x`: the typed decoder stopped at the type, before the garbage
-        return None
-    if not isinstance(document, dict):
+    document = _any_object(body)
+    if document is None:
         return None
     return {
         name: int(value) if isinstance(value, float) and value.is_integer() else value
@@ -142,14 +140,23 @@ def _whole_numbers_as_integers(body: bytes) -> dict[str, Any] | None:
 
 def _raise_read_only(body: bytes) -> None:
     """A server-owned field anywhere at the top level wins over other errors, whatever its position."""
+    document = _any_object(body)
+    for name in READ_ONLY_FIELDS:
+        if document is not None and name in document:
+            raise ReadOnlyField(name)
+
+
+def _any_object(body: bytes) -> dict[str, Any] | None:
+    """The body as an untyped JSON object, or None if it is not one.
+
+    Called after the typed decoder refused the body, which stops at the first wrong type: the
+    rest may still be malformed (`7x`), not UTF-8, or nested deeper than msgspec recurses.
+    """
     try:
         document = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        return
-    if isinstance(document, dict):
-        for name in READ_ONLY_FIELDS:
-            if name in document:
-                raise ReadOnlyField(name)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None  # pyright: ignore[reportUnknownVariableType]
 
 
 def _field_error(message: str) -> FieldError:
