@@ -1,30 +1,23 @@
 """Stateful property test: random sequences of HTTP calls against the real app, checked step by step
 against the reference model in `tests/property/model.py`.
 
-Each example starts a fresh app (the same `create_app` the server uses) on an empty store and
-drives it through Litestar's synchronous TestClient: Hypothesis state machines are synchronous,
-and the TestClient runs the ASGI app and its lifespan on a portal thread.
+Each example starts a fresh app (the same `create_app` the server uses, with a clock the machine
+moves) on an empty store and drives it through Litestar's synchronous TestClient: Hypothesis
+state machines are synchronous, and the TestClient runs the app on a portal thread.
 """
 
-import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final
 
-import asyncpg  # pyright: ignore[reportMissingTypeStubs]
 import httpx
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
-from litestar.testing import TestClient
-from sqlalchemy.engine import make_url
 
-from taskservice.bootstrap import create_app
-from taskservice.http.middleware import RequestContextMiddleware
-from tests.conftest import make_settings
 from tests.property.model import TASK_FIELDS, ReferenceModel, WireTask, instant
 from tests.strategies import create_bodies, invalid_titles, list_queries, patch_bodies
+from tests.sync_client import open_client
 
 DEFAULT_LIMIT: Final = 100
 
@@ -40,31 +33,11 @@ class SteppingClock:
 
 
 class Store:
-    """Where the app under test keeps its tasks; `empty()` wipes it before each example."""
+    """Where the app under test keeps its tasks."""
 
     def __init__(self, kind: str, database_url: str) -> None:
         self.kind = kind
         self.database_url = database_url
-
-    def empty(self) -> None:
-        if self.kind == "sqlite":
-            path = make_url(self.database_url).database
-            assert path is not None
-            with sqlite3.connect(path) as connection:
-                if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'tasks'").fetchone():
-                    connection.execute("DELETE FROM tasks")
-        elif self.kind == "postgres":
-            asyncio.run(_truncate_postgres(self.database_url))
-        # memory: every app starts with a new, empty in-memory store.
-
-
-async def _truncate_postgres(url: str) -> None:
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn, timeout=5)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-    try:
-        await connection.execute("DO $$ BEGIN IF to_regclass('tasks') IS NOT NULL THEN TRUNCATE tasks; END IF; END $$")  # pyright: ignore[reportUnknownMemberType]
-    finally:
-        await connection.close()  # pyright: ignore[reportUnknownMemberType]
 
 
 class TaskServiceMachine(RuleBasedStateMachine):
@@ -72,12 +45,8 @@ class TaskServiceMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.store.empty()
         self.clock = SteppingClock()
-        self.client: TestClient[RequestContextMiddleware] = TestClient(
-            create_app(make_settings(DATABASE_URL=self.store.database_url), clock=self.clock)
-        )
-        self.client.__enter__()
+        self.client = open_client(self.store.kind, self.store.database_url, clock=self.clock)
         self.model = ReferenceModel()
 
     def teardown(self) -> None:
