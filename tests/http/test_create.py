@@ -57,9 +57,9 @@ async def test_returns_409_when_title_key_is_taken_and_names_the_title_as_sent(c
     assert await listing(client) == before
 
 
-async def test_titles_that_differ_inside_are_not_duplicates(client: Client) -> None:
+async def test_titles_that_differ_inside_are_not_duplicates(memory_client: Client) -> None:
     for title in ("Fix bug", "Fix  bug", "Fix bug!"):
-        assert (await client.post("/v1/tasks", json={"title": title, "priority": 1})).status_code == 201
+        assert (await memory_client.post("/v1/tasks", json={"title": title, "priority": 1})).status_code == 201
 
 
 async def test_title_length_counts_characters_after_trimming(memory_client: Client) -> None:
