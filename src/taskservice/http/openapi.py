@@ -49,7 +49,10 @@ def inline_schema(struct: type[msgspec.Struct]) -> JsonSchema:
         if isinstance(node, dict):
             ref = node.get("$ref")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
             if isinstance(ref, str):
-                return resolve(definitions[ref.rsplit("/", 1)[-1]])
+                # Keep what sits beside the $ref (e.g. `"default": "new"` on status).
+                siblings: dict[str, Any] = {k: resolve(v) for k, v in node.items() if k != "$ref"}  # pyright: ignore[reportUnknownVariableType]
+                target: dict[str, Any] = resolve(definitions[ref.rsplit("/", 1)[-1]])
+                return {**target, **siblings}
             return {k: resolve(v) for k, v in node.items()}  # pyright: ignore[reportUnknownVariableType]
         if isinstance(node, list):
             return [resolve(item) for item in node]  # pyright: ignore[reportUnknownVariableType]
