@@ -105,6 +105,8 @@ async def test_request_bodies_refuse_unknown_fields_and_state_the_rules(document
         assert schema["properties"]["description"]["anyOf"][1] == {"type": "null"}
     create = found[("/v1/tasks", "post")]["requestBody"]["content"]["application/json"]["schema"]
     assert set(create["required"]) == {"title", "priority"}
+    assert (create["properties"]["status"]["default"], create["properties"]["description"]["default"]) == ("new", None)
+    assert create["properties"]["status"]["enum"] == sorted(["new", "in_progress", "completed"])
     patch = found[("/v1/tasks/{task_id}", "patch")]["requestBody"]["content"]["application/json"]["schema"]
     assert patch["required"] == []
 
