@@ -164,6 +164,7 @@ async def test_a_json_body_is_read_whatever_json_content_type_declares_it(
         (b"42", ""),
         (b"null", ""),
         (b'{"title": "t", "priority": 1} trailing', ""),
+        (b'\xef\xbb\xbf{"title": "t", "priority": 1}', ""),
     ],
 )
 async def test_returns_422_for_malformed_json_and_bodies_that_are_not_objects(
