@@ -239,6 +239,16 @@ async def test_an_unavailable_store_is_503_service_unavailable_with_retry_after(
         assert int(response.headers["retry-after"]) >= 1
 
 
+@pytest.mark.parametrize(("app_env", "details"), [("dev", {"cause": "ConnectionRefusedError: refused"}), ("prod", {})])
+async def test_a_503_names_its_underlying_cause_in_dev_only(
+    client_for: ClientFactory, app_env: str, details: dict[str, str]
+) -> None:
+    error = StorageUnavailable("OperationalError")
+    error.__cause__ = ConnectionRefusedError("refused")
+    async with client_for(repository=BrokenStore(error), APP_ENV=app_env) as client:
+        assert assert_error(await client.get("/v1/tasks"), 503, "service_unavailable")["details"] == details
+
+
 async def test_every_error_response_carries_a_generated_request_id(memory_client: Client) -> None:
     for response in (
         await memory_client.get("/nope"),
