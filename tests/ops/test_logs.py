@@ -59,6 +59,7 @@ async def test_prod_writes_one_json_access_line_per_request_including_router_404
     assert [a["request_id"] for a in access] == ids
     for line in access:
         assert line.keys() >= ACCESS_KEYS
+        assert list(line)[:4] == ["timestamp", "level", "logger", "event"]
         assert line["event"] == "request"
         assert line["level"] == "info"
         assert isinstance(line["duration_ms"], float | int)
