@@ -13,6 +13,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from importlib.metadata import version
 from types import FrameType
 from typing import Final
 
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         description="The team's canonical list of tasks over HTTP/JSON. Without a command, serves.",
         epilog=_SETTINGS_HELP,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('taskservice')}")
     commands = parser.add_subparsers(dest="command", metavar="{serve,migrate,check}")
     commands.add_parser(
         "serve",
