@@ -107,7 +107,8 @@ def serve(settings: Settings) -> int:
     # uvicorn re-raises the signal that stopped it once it has shut down gracefully, to get the
     # signal's default action; for SIGTERM that is death by signal (exit 143), which would turn
     # a clean stop into a failure for the container runtime. The work is done by then: exit 0.
-    # (SIGINT already ends as a KeyboardInterrupt that uvicorn.run swallows.)
+    # (SIGINT already ends as a KeyboardInterrupt that uvicorn.run swallows.) A SIGTERM in the
+    # instant before uvicorn installs its own handlers lands here too and simply ends start-up.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         "taskservice.bootstrap:app_from_environment",
