@@ -6,6 +6,7 @@ pass fakes for `repository` and `clock`, and extra event listeners to observe wh
 
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
+from typing import Final
 
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +25,9 @@ from taskservice.ports.clock import Clock
 from taskservice.ports.repository import TaskStore
 from taskservice.settings import MEMORY_URL, Settings, load_settings
 from taskservice.usecases.tasks import TaskUseCases
+
+# How long one listener may take with one event before it is abandoned (and logged).
+EVENT_LISTENER_TIMEOUT: Final = 5.0
 
 
 def build_engine(settings: Settings) -> AsyncEngine:
@@ -49,7 +53,9 @@ def create_app(
         else:
             engine = build_engine(settings)
             repository = SqlTaskRepository(engine)
-    dispatcher = EventDispatcher(default_registry(*listeners), queue_size=settings.event_queue_size)
+    dispatcher = EventDispatcher(
+        default_registry(*listeners), queue_size=settings.event_queue_size, listener_timeout=EVENT_LISTENER_TIMEOUT
+    )
     tasks = TaskUseCases(repository, clock or SystemClock(), dispatcher)
 
     @asynccontextmanager
@@ -60,6 +66,7 @@ def create_app(
         try:
             yield
         finally:
+            # In-flight requests have finished by now; deliver what they published, bounded.
             await dispatcher.stop(drain_timeout=settings.shutdown_timeout)
             if engine is not None:
                 await engine.dispose()

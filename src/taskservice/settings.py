@@ -144,7 +144,20 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
             f"{settings.default_list_limit} is above MAX_LIST_LIMIT ({settings.max_list_limit}); "
             f"expected at most {settings.max_list_limit}",
         )
+    if settings.workers > 1 and _is_in_memory(settings.database_url):
+        raise SettingsError(
+            "WORKERS",
+            f"{settings.workers} workers cannot share an in-memory database (each would hold its own tasks); "
+            "use WORKERS=1, a SQLite file or PostgreSQL",
+        )
     return settings
+
+
+def _is_in_memory(database_url: str) -> bool:
+    if database_url == MEMORY_URL:
+        return True
+    url = make_url(database_url)
+    return url.drivername.startswith("sqlite") and (url.database == ":memory:" or "mode=memory" in database_url)
 
 
 def _read_env_file(path: Path) -> dict[str, str]:

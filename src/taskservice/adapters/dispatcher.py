@@ -1,13 +1,25 @@
-"""In-process event delivery: a bounded queue drained by one worker task, off the request path.
+"""In-process event delivery, off the request path.
 
-Delivery is at-most-once and in publication order; events still queued when the process
-dies are lost (docs/events.md describes the outbox path to at-least-once). When the queue is
-full, new events are dropped rather than slowing requests down: each drop is logged and counted.
+Every listener gets its own lane: a bounded queue drained by its own worker task. `publish` only
+enqueues, so a request never waits for a listener; and because lanes are independent, a slow or
+hanging listener delays only its own lane, never the other listeners' deliveries. Each listener
+sees the events in publication order; there is no order between listeners.
+
+Guarantees (docs/events.md): at-most-once, in-process. A listener call that raises or runs past
+`listener_timeout` is logged once (with the event's id and type) and skipped. When a lane's queue
+is full the new event is dropped for that listener rather than slowing the request down: the first
+drop of an overflow is logged with the event, the number dropped is logged when the lane accepts
+again and in the shutdown summary. Events still queued when the process dies are lost.
+
+Hand-written rather than Litestar's `SimpleEventEmitter`, which buffers without bound, starts
+every listener call as a concurrent task (no per-listener order), has no timeout, and waits
+without bound for running listeners at shutdown.
 """
 
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Final
 
 import structlog
 
@@ -16,68 +28,194 @@ from taskservice.domain.events import TaskEvent
 Listener = Callable[[TaskEvent], Awaitable[None]]
 Registry = Mapping[type[TaskEvent], Sequence[Listener]]
 
-_log = structlog.get_logger("taskservice.events")
+LOGGER_NAME: Final = "taskservice.events.dispatcher"
+
+
+def _log() -> structlog.stdlib.BoundLogger:
+    # Looked up per use, not cached at import: a logger cached before logging is configured
+    # (or before a test captures logs) would keep the old pipeline.
+    return structlog.stdlib.get_logger(LOGGER_NAME)
+
+
+def listener_name(listener: Listener) -> str:
+    """A function's qualified name, or the class name of a callable object."""
+    name = getattr(listener, "__qualname__", None)
+    return name if isinstance(name, str) else type(listener).__qualname__
+
+
+def _about(event: TaskEvent) -> dict[str, object]:
+    return {
+        "event_type": type(event).__name__,
+        "event_id": str(event.event_id),
+        "task_id": event.task.id,
+        "request_id": event.request_id,
+    }
+
+
+class _Lane:
+    """One listener's queue and worker."""
+
+    def __init__(self, listener: Listener, *, queue_size: int, timeout: float) -> None:
+        self.listener = listener
+        self.name = listener_name(listener)
+        self.queue: asyncio.Queue[TaskEvent] = asyncio.Queue(maxsize=queue_size)
+        self.timeout = timeout
+        self.worker: asyncio.Task[None] | None = None
+        self.in_flight = False
+        self.delivered = 0
+        self.failed = 0
+        self.dropped = 0
+        self._overflow = 0  # drops since the queue last accepted an event
+        # Timed-out listener calls that were cancelled but not awaited (see `_deliver`).
+        self.abandoned: set[asyncio.Task[None]] = set()
+
+    def offer(self, event: TaskEvent) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            self._overflow += 1
+            if self._overflow == 1:
+                _log().warning(
+                    "event_dropped",
+                    reason="queue_full",
+                    listener=self.name,
+                    queue_size=self.queue.maxsize,
+                    dropped_total=self.dropped,
+                    **_about(event),
+                )
+            return
+        if self._overflow:
+            _log().warning(
+                "event_queue_recovered", listener=self.name, dropped=self._overflow, dropped_total=self.dropped
+            )
+            self._overflow = 0
+
+    def undelivered(self) -> int:
+        return self.queue.qsize() + (1 if self.in_flight else 0)
+
+    async def run(self) -> None:
+        while True:
+            event = await self.queue.get()
+            self.in_flight = True
+            try:
+                await self._deliver(event)
+            finally:
+                self.in_flight = False
+                self.queue.task_done()
+
+    async def _deliver(self, event: TaskEvent) -> None:
+        # The call runs as its own task so that a timeout can abandon it: `asyncio.wait_for` would
+        # wait for the cancelled call to finish, and a listener that ignores or slowly handles
+        # cancellation would then hold up this lane for ever.
+        try:
+            call = asyncio.ensure_future(self.listener(event))
+        except Exception as error:  # noqa: BLE001 - the listener failed before it was even awaited
+            self._failed(event, error)
+            return
+        try:
+            done, _ = await asyncio.wait({call}, timeout=self.timeout)
+        except asyncio.CancelledError:
+            call.cancel()
+            raise
+        if not done:
+            call.cancel()
+            self.abandoned.add(call)
+            call.add_done_callback(self._forget)
+            self.failed += 1
+            _log().error("event_listener_timed_out", listener=self.name, timeout_s=self.timeout, **_about(event))
+            return
+        if call.cancelled():
+            self._failed(event, asyncio.CancelledError())
+        elif (error := call.exception()) is not None:
+            self._failed(event, error)
+        else:
+            self.delivered += 1
+
+    def _failed(self, event: TaskEvent, error: BaseException) -> None:
+        self.failed += 1
+        # The one line for this failure; it carries the traceback.
+        _log().error("event_listener_failed", listener=self.name, exc_info=error, **_about(event))
+
+    def _forget(self, call: asyncio.Task[None]) -> None:
+        self.abandoned.discard(call)
+        if not call.cancelled():
+            call.exception()  # retrieved, so asyncio does not log it a second time
 
 
 class EventDispatcher:
-    """Implements the `EventPublisher` port. `start` and `stop` belong to the app's lifespan."""
+    """Implements the `EventPublisher` port. `start` and `stop` belong to the app's lifespan.
+
+    Events published before `start` wait in their lanes and are delivered once it runs; events
+    published after `stop` are dropped (and logged), never left in a queue nobody drains.
+    """
 
     def __init__(self, registry: Registry, *, queue_size: int = 10_000, listener_timeout: float = 5.0) -> None:
         self._registry = registry
-        self._queue: asyncio.Queue[TaskEvent] = asyncio.Queue(maxsize=queue_size)
-        self._listener_timeout = listener_timeout
-        self._worker: asyncio.Task[None] | None = None
-        self.dropped = 0
-        self.failed = 0
+        self._lanes: dict[int, _Lane] = {}
+        for listeners in registry.values():
+            for listener in listeners:
+                if id(listener) not in self._lanes:
+                    self._lanes[id(listener)] = _Lane(listener, queue_size=queue_size, timeout=listener_timeout)
+        self._stopped = False
+
+    @property
+    def delivered(self) -> int:
+        return sum(lane.delivered for lane in self._lanes.values())
+
+    @property
+    def failed(self) -> int:
+        return sum(lane.failed for lane in self._lanes.values())
+
+    @property
+    def dropped(self) -> int:
+        return sum(lane.dropped for lane in self._lanes.values())
 
     def publish(self, events: Sequence[TaskEvent]) -> None:
         for event in events:
-            try:
-                self._queue.put_nowait(event)
-            except asyncio.QueueFull:
-                self.dropped += 1
-                _log.warning(
-                    "event_dropped",
-                    reason="queue full",
-                    event_type=type(event).__name__,
-                    event_id=str(event.event_id),
-                    dropped_total=self.dropped,
-                )
+            listeners = self._registry.get(type(event), ())
+            if self._stopped:
+                for listener in listeners:
+                    self._lanes[id(listener)].dropped += 1
+                _log().warning("event_dropped", reason="dispatcher_stopped", listeners=len(listeners), **_about(event))
+                continue
+            for listener in listeners:
+                self._lanes[id(listener)].offer(event)
 
     async def start(self) -> None:
-        if self._worker is None:
-            self._worker = asyncio.create_task(self._drain(), name="event-dispatcher")
+        self._stopped = False
+        for lane in self._lanes.values():
+            if lane.worker is None:
+                lane.worker = asyncio.create_task(lane.run(), name=f"event-listener:{lane.name}")
 
     async def stop(self, drain_timeout: float = 5.0) -> None:
-        """Deliver what is queued (within `timeout`), then stop the worker."""
-        if self._worker is None:
-            return
-        try:
-            await asyncio.wait_for(self._queue.join(), drain_timeout)
-        except TimeoutError:
-            _log.warning("events_undelivered_at_shutdown", count=self._queue.qsize())
-        self._worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._worker
-        self._worker = None
-
-    async def _drain(self) -> None:
-        while True:
-            event = await self._queue.get()
-            try:
-                for listener in self._registry.get(type(event), ()):
-                    await self._deliver(listener, event)
-            finally:
-                self._queue.task_done()
-
-    async def _deliver(self, listener: Listener, event: TaskEvent) -> None:
-        try:
-            await asyncio.wait_for(listener(event), self._listener_timeout)
-        except Exception:  # noqa: BLE001 - a listener's failure must never reach the others
-            self.failed += 1
-            _log.exception(
-                "event_listener_failed",
-                listener=getattr(listener, "__qualname__", repr(listener)),
-                event_type=type(event).__name__,
-                event_id=str(event.event_id),
-            )
+        """Stop accepting events, deliver what is queued within `drain_timeout`, stop the workers."""
+        self._stopped = True
+        lanes = [lane for lane in self._lanes.values() if lane.worker is not None]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + drain_timeout
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout_at(deadline):
+                await asyncio.gather(*(lane.queue.join() for lane in lanes))
+        undelivered = 0
+        workers: list[asyncio.Task[None]] = []
+        for lane in lanes:
+            if left := lane.undelivered():
+                undelivered += left
+                _log().warning("events_undelivered_at_shutdown", listener=lane.name, count=left)
+            if lane.worker is not None:
+                lane.worker.cancel()
+                workers.append(lane.worker)
+                lane.worker = None
+        await asyncio.gather(*workers, return_exceptions=True)
+        abandoned = {call for lane in lanes for call in lane.abandoned}
+        if abandoned:
+            # Already cancelled on timeout; give them what is left of the deadline to unwind.
+            await asyncio.wait(abandoned, timeout=max(0.0, deadline - loop.time()))
+        _log().info(
+            "event_dispatcher_stopped",
+            delivered=self.delivered,
+            failed=self.failed,
+            dropped=self.dropped,
+            undelivered=undelivered,
+        )

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Final
 
 from taskservice.domain.errors import ConcurrentUpdate, EmptyUpdate, TaskNotFound
-from taskservice.domain.events import TaskCreated, TaskDeleted, events_for_update
+from taskservice.domain.events import events_for_create, events_for_delete, events_for_update
 from taskservice.domain.listing import TaskPage, TaskQuery
 from taskservice.domain.task import Task, TaskChanges, TaskDraft, apply_changes, changes_from_draft
 from taskservice.ports.clock import Clock
@@ -33,8 +33,9 @@ class TaskUseCases:
         """Create a task. Raises `DuplicateTitle` if its title key is taken."""
         now = self._clock.now()
         task = await self._repository.add(draft, now)
+        # Published only once the store has committed; nothing is awaited in between.
         self._publisher.publish(
-            [TaskCreated(event_id=self._new_event_id(), occurred_at=now, request_id=request_id, task=task)]
+            events_for_create(task, occurred_at=now, request_id=request_id, new_id=self._new_event_id)
         )
         return task
 
@@ -65,11 +66,7 @@ class TaskUseCases:
         if task is None:
             raise TaskNotFound(task_id)
         self._publisher.publish(
-            [
-                TaskDeleted(
-                    event_id=self._new_event_id(), occurred_at=self._clock.now(), request_id=request_id, task=task
-                )
-            ]
+            events_for_delete(task, occurred_at=self._clock.now(), request_id=request_id, new_id=self._new_event_id)
         )
         return task
 

@@ -1,0 +1,179 @@
+"""Hand-written fakes for the event tests (until a shared tests/fakes.py lands on main)."""
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+
+from taskservice.adapters.memory import InMemoryTaskRepository
+from taskservice.domain.errors import StorageUnavailable
+from taskservice.domain.events import TaskEvent
+from taskservice.domain.task import Task, TaskDraft
+
+
+class FixedClock:
+    def __init__(self, now: datetime = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+
+
+class RecordingPublisher:
+    """Keeps every published batch; writes "published" to `journal` so tests can order it
+    against the repository's commits."""
+
+    def __init__(self, journal: list[str] | None = None) -> None:
+        self.batches: list[list[TaskEvent]] = []
+        self._journal = journal
+
+    @property
+    def events(self) -> list[TaskEvent]:
+        return [event for batch in self.batches for event in batch]
+
+    def publish(self, events: Sequence[TaskEvent]) -> None:
+        self.batches.append(list(events))
+        if self._journal is not None:
+            self._journal.append("published " + ",".join(type(e).__name__ for e in events))
+
+
+class JournalingRepository(InMemoryTaskRepository):
+    """An in-memory store that notes each committed write in `journal`, and can be told to
+    fail its writes (as an unreachable database would) or to lose optimistic races."""
+
+    def __init__(self, journal: list[str] | None = None) -> None:
+        super().__init__()
+        self.journal = journal if journal is not None else []
+        self.fail_writes = False
+        self.races_to_lose = 0
+
+    async def add(self, draft: TaskDraft, now: datetime) -> Task:
+        self._maybe_fail()
+        task = await super().add(draft, now)
+        self.journal.append(f"committed add {task.id}")
+        return task
+
+    async def save(self, task: Task, expected_version: int) -> Task | None:
+        self._maybe_fail()
+        if self.races_to_lose:
+            self.races_to_lose -= 1
+            await self._write_concurrently(task.id)
+            return None
+        stored = await super().save(task, expected_version)
+        if stored is not None:
+            self.journal.append(f"committed save {task.id}")
+        return stored
+
+    async def remove(self, task_id: int) -> Task | None:
+        self._maybe_fail()
+        task = await super().remove(task_id)
+        if task is not None:
+            self.journal.append(f"committed remove {task_id}")
+        return task
+
+    async def _write_concurrently(self, task_id: int) -> None:
+        """Another writer bumps the priority between our read and our write."""
+        current = await super().get(task_id)
+        if current is None:
+            return
+        bumped = msgspec.structs.replace(current, priority=current.priority % 5 + 1, version=current.version + 1)
+        await super().save(bumped, expected_version=current.version)
+
+    def _maybe_fail(self) -> None:
+        if self.fail_writes:
+            raise StorageUnavailable("database unreachable")
+
+
+class RecordingListener:
+    """A listener that keeps what it receives and lets a test wait for it (bounded).
+
+    Thread-safe on purpose: Litestar's AsyncTestClient runs the app (and so the dispatcher's
+    workers) on its own event loop in another thread, while the test waits on its own loop.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[TaskEvent] = []
+        self._arrived = threading.Condition()
+
+    async def __call__(self, event: TaskEvent) -> None:
+        with self._arrived:
+            self.events.append(event)
+            self._arrived.notify_all()
+
+    async def wait_for(self, count: int, within: float = 5.0) -> list[TaskEvent]:
+        def wait() -> bool:
+            with self._arrived:
+                return self._arrived.wait_for(lambda: len(self.events) >= count, within)
+
+        if not await asyncio.to_thread(wait):
+            raise TimeoutError(f"{len(self.events)} of {count} events arrived within {within} s")
+        return list(self.events)
+
+
+class Gate:
+    """Holds listeners back until a test (on any thread or loop) opens it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = False
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    async def wait(self) -> None:
+        wake = asyncio.Event()
+        with self._lock:
+            if self._open:
+                return
+            self._waiters.append((asyncio.get_running_loop(), wake))
+        await wake.wait()
+
+    def open(self) -> None:
+        with self._lock:
+            self._open = True
+            waiters, self._waiters = self._waiters, []
+        for loop, wake in waiters:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(wake.set)
+
+
+class HangingListener:
+    """A listener that blocks on every event until the test opens its gate."""
+
+    def __init__(self) -> None:
+        self.gate = Gate()
+        self._changed = threading.Condition()
+        self.calls = 0
+        self.cancelled = 0
+        self.finished = 0
+
+    async def __call__(self, event: TaskEvent) -> None:  # noqa: ARG002 - hangs whatever the event
+        self._note("calls")
+        try:
+            await self.gate.wait()
+        except asyncio.CancelledError:
+            self._note("cancelled")
+            raise
+        self._note("finished")
+
+    def _note(self, counter: str) -> None:
+        with self._changed:
+            setattr(self, counter, getattr(self, counter) + 1)
+            self._changed.notify_all()
+
+    async def wait_until(self, *, calls: int = 1, cancelled: int = 0, within: float = 5.0) -> None:
+        """Until it has been called `calls` times and cancelled `cancelled` times (bounded)."""
+
+        def wait() -> bool:
+            with self._changed:
+                return self._changed.wait_for(lambda: self.calls >= calls and self.cancelled >= cancelled, within)
+
+        if not await asyncio.to_thread(wait):
+            raise TimeoutError(f"calls={self.calls} cancelled={self.cancelled} after {within} s")
+
+
+async def raising_listener(event: TaskEvent) -> None:
+    raise RuntimeError(f"listener bug on {type(event).__name__}")
