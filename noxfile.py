@@ -18,6 +18,8 @@ def lint(s: nox.Session) -> None:
     s.run("ruff", "check", ".")
     s.run("ruff", "format", "--check", ".")
     s.run("lint-imports")
+    s.run("hadolint", "Dockerfile")
+    s.run("check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml")
 
 
 @session(uv_groups=["typecheck"])

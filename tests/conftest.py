@@ -42,6 +42,23 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def empty_postgres_url() -> Iterator[str]:
+    """A new PostgreSQL database for this test alone, not migrated; dropped afterwards."""
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database_url(request: pytest.FixtureRequest) -> str:
+    """An empty, unmigrated database of each SQL dialect, for this test alone."""
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    fixture = "empty_postgres_url" if request.param == "postgres" else "sqlite_url"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'tasks.db'}"
 

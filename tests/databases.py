@@ -2,14 +2,18 @@
 named by TEST_DATABASE_URL (default: the local server CI provides)."""
 
 import asyncio
+import functools
 import os
 import uuid
 from collections.abc import Generator
 from contextlib import contextmanager
 
-import asyncpg  # pyright: ignore[reportMissingTypeStubs]
 import pytest
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -18,27 +22,36 @@ def admin_url() -> str:
     return os.environ.get("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 async def _admin(sql: str) -> None:
-    connection = await asyncpg.connect(_dsn(admin_url()), timeout=5)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    """One statement on the admin database, outside a transaction (CREATE/DROP DATABASE need that)."""
+    engine = create_async_engine(
+        admin_url(), isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"timeout": 5}
+    )
     try:
-        await connection.execute(sql)  # pyright: ignore[reportUnknownMemberType]
+        async with engine.connect() as connection:
+            await connection.execute(text(sql))
     finally:
-        await connection.close()  # pyright: ignore[reportUnknownMemberType]
+        await engine.dispose()
+
+
+@functools.cache
+def _postgres_problem() -> str | None:
+    """Why the PostgreSQL server cannot be used, or None; asked once per test run."""
+    try:
+        asyncio.run(_admin("SELECT 1"))
+    except (OSError, TimeoutError, sa_exc.DBAPIError) as error:
+        return f"PostgreSQL at {make_url(admin_url()).render_as_string()} is not reachable: {error!r}"
+    return None
 
 
 def require_postgres() -> None:
     """Skip (locally) or fail (CI=true) when the PostgreSQL server does not answer."""
-    try:
-        asyncio.run(_admin("SELECT 1"))
-    except (OSError, asyncpg.PostgresError, TimeoutError) as error:  # pyright: ignore[reportUnknownMemberType]
-        message = f"PostgreSQL at {make_url(admin_url()).render_as_string()} is not reachable: {error!r}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    problem = _postgres_problem()
+    if problem is None:
+        return
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"{problem} (CI requires PostgreSQL; set TEST_DATABASE_URL)", pytrace=False)
+    pytest.skip(f"{problem} (set TEST_DATABASE_URL to run these tests)")
 
 
 @contextmanager

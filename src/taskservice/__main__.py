@@ -1,47 +1,88 @@
-"""The `taskservice` command: serve (default), migrate, check."""
+"""The `taskservice` command: serve (the default), migrate, check.
+
+Settings are read and validated once, before anything starts: a bad value is one line on
+stderr and exit code 2. A database that cannot be reached or migrated at start-up is one
+log line and exit code 1, before the port is bound, so there is never a half-started server.
+"""
 
 import argparse
 import asyncio
+import math
+import signal
 import sys
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from types import FrameType
+from typing import Final
 
 import structlog
 
 from taskservice.settings import MEMORY_URL, Settings, SettingsError, load_settings
 
+EXIT_BAD_SETTINGS: Final = 2
+EXIT_DATABASE: Final = 1
+CHECK_TIMEOUT_SECONDS: Final = 3.0
 
-def main(argv: Sequence[str] | None = None) -> int:
+_SETTINGS_HELP = (
+    "Settings come from .env, then .env.<APP_ENV>, then the process environment (highest); "
+    ".env.example lists every one with its default. docs/operations.md explains them."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="taskservice",
-        description="The team's canonical list of tasks over HTTP/JSON. Settings come from the "
-        "environment, .env and .env.<APP_ENV> (see .env.example).",
+        description="The team's canonical list of tasks over HTTP/JSON. Without a command, serves.",
+        epilog=_SETTINGS_HELP,
     )
     commands = parser.add_subparsers(dest="command", metavar="{serve,migrate,check}")
-    commands.add_parser("serve", help="serve the API (the default): HOST, PORT, WORKERS, DATABASE_URL, ...")
-    commands.add_parser("migrate", help="upgrade the database at DATABASE_URL to the newest schema, then exit")
     commands.add_parser(
-        "check", help="exit 0 if the server at HOST:PORT answers /healthz, 1 otherwise (container health check)"
+        "serve",
+        help="serve the API (the default)",
+        description="Serve the API on HOST:PORT with WORKERS processes. With MIGRATE_ON_START (the default) "
+        "the database at DATABASE_URL is first upgraded to the newest schema; if that fails, nothing is "
+        "served and the exit code is 1. SIGTERM or SIGINT stops accepting connections, lets requests in "
+        "flight finish (up to SHUTDOWN_TIMEOUT seconds), delivers queued events, closes the database "
+        "and exits 0.",
+        epilog=_SETTINGS_HELP,
     )
-    args = parser.parse_args(argv)
+    commands.add_parser(
+        "migrate",
+        help="upgrade the database to the newest schema, then exit",
+        description="Upgrade the database at DATABASE_URL to the newest schema and exit: 0 when it is "
+        "current, 1 when the database cannot be reached or migrated. Safe to run while the service "
+        "is running or from several processes at once (they take turns).",
+        epilog=_SETTINGS_HELP,
+    )
+    commands.add_parser(
+        "check",
+        aliases=["healthcheck"],
+        help="exit 0 if the local server answers /healthz (for container health checks)",
+        description="Ask the server at HOST:PORT (127.0.0.1 when HOST is 0.0.0.0 or ::) for /healthz: exit 0 "
+        f"when it answers 200 within {CHECK_TIMEOUT_SECONDS:g} s, 1 otherwise. Needs no curl.",
+        epilog=_SETTINGS_HELP,
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as error:
         print(f"taskservice: {error}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_SETTINGS
     match args.command:
         case "migrate":
             return migrate(settings)
-        case "check":
+        case "check" | "healthcheck":
             return check(settings)
         case _:
             return serve(settings)
 
 
 def serve(settings: Settings) -> int:
-    import uvicorn
-
     from taskservice.logs import configure_logging
 
     configure_logging(settings)
@@ -52,31 +93,59 @@ def serve(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        log_level=settings.log_level.value,
     )
+    # Migrate here, once, before any worker starts and before the port is bound: a database
+    # that is down is then one clear line and exit 1, not a traceback from every worker.
+    if settings.migrate_on_start and not _upgrade_database(settings):
+        return EXIT_DATABASE
+
+    import uvicorn
+
+    # uvicorn re-raises the signal that stopped it once it has shut down gracefully, to get the
+    # signal's default action; for SIGTERM that is death by signal (exit 143), which would turn
+    # a clean stop into a failure for the container runtime. The work is done by then: exit 0.
+    # (SIGINT already ends as a KeyboardInterrupt that uvicorn.run swallows.)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         "taskservice.bootstrap:app_from_environment",
         factory=True,
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
-        log_config=None,
-        access_log=False,  # our middleware writes the one access line
-        timeout_graceful_shutdown=int(settings.shutdown_timeout),
+        log_config=None,  # taskservice.logs already owns logging, in this process and each worker
+        access_log=False,  # the request-context middleware writes the one access line
+        # In-flight requests get this long after SIGTERM; the lifespan then drains events.
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
         server_header=False,
     )
     return 0
 
 
+def _exit_cleanly(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def migrate(settings: Settings) -> int:
-    from taskservice.adapters.sql.migrations import upgrade_to_head
-    from taskservice.bootstrap import build_engine
     from taskservice.logs import configure_logging
 
     configure_logging(settings)
+    return 0 if _upgrade_database(settings) else EXIT_DATABASE
+
+
+def _upgrade_database(settings: Settings) -> bool:
+    """Upgrade the database to head; on failure log one line (no password) and return False."""
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from taskservice.adapters.sql.migrations import upgrade_to_head
+    from taskservice.bootstrap import build_engine
+    from taskservice.domain.errors import StorageUnavailable
+
     log = structlog.get_logger("taskservice")
     if settings.database_url == MEMORY_URL:
         log.info("nothing_to_migrate", database=MEMORY_URL)
-        return 0
+        return True
 
     async def run() -> None:
         engine = build_engine(settings)
@@ -85,19 +154,50 @@ def migrate(settings: Settings) -> int:
         finally:
             await engine.dispose()
 
-    asyncio.run(run())
-    log.info("migrated", database=settings.redacted_database_url)
-    return 0
+    try:
+        asyncio.run(run())
+    except Exception as error:  # whatever it is, the operator gets one line and nothing is served
+        if not isinstance(error, StorageUnavailable | CommandError | SQLAlchemyError | OSError | RuntimeError):
+            log.debug("database_not_ready_traceback", exc_info=error)  # unexpected: keep it findable in dev
+        log.error(
+            "database_not_ready",
+            database=settings.redacted_database_url,
+            reason=_root_cause(error, settings),
+            hint="check DATABASE_URL and that the database is up",
+        )
+        return False
+    log.info("database_at_newest_schema", database=settings.redacted_database_url)
+    return True
+
+
+def _root_cause(error: BaseException, settings: Settings) -> str:
+    """`Type: message` of the innermost cause, on one line, with the database password removed."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    password = _password(settings.database_url)
+    return text.replace(password, "***") if password else text
+
+
+def _password(database_url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    return None if database_url == MEMORY_URL else make_url(database_url).password
 
 
 def check(settings: Settings) -> int:
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104 - the wildcard binds
+    if ":" in host:
+        host = f"[{host}]"
     url = f"http://{host}:{settings.port}/healthz"
     try:
-        with urllib.request.urlopen(url, timeout=3) as response:
-            return 0 if response.status == 200 else 1
-    except (urllib.error.URLError, OSError):
+        with urllib.request.urlopen(url, timeout=CHECK_TIMEOUT_SECONDS) as response:
+            healthy = response.status == 200
+    except (urllib.error.URLError, OSError) as error:
+        print(f"unhealthy: {url}: {error}")
         return 1
+    print(f"{'healthy' if healthy else 'unhealthy'}: {url}")
+    return 0 if healthy else 1
 
 
 if __name__ == "__main__":

@@ -1,32 +1,54 @@
 """One logging pipeline: structlog renders our lines and every stdlib record (uvicorn, SQLAlchemy,
-Alembic) alike, to stdout, as a readable console in dev/test and JSON lines in qa/prod."""
+Alembic, warnings) alike, to stdout, as a readable console in dev/test and JSON lines in qa/prod.
+
+Why it is built this way (ECOSYSTEM trap 7):
+- One `ProcessorFormatter` on one root handler: library records get the same processors and
+  renderer as ours, and nothing else writes to the terminal.
+- A plain `StreamHandler`, not a `QueueHandler`: on Python 3.12+ a queue handler formats in
+  another thread, where the request's contextvars (its `request_id`) are gone.
+- Litestar gets `logging_config=None` (http/app.py), so it installs no config of its own, and
+  uvicorn runs with `log_config=None` and its access log off: the request-context middleware
+  writes the one access line per request.
+"""
 
 import logging
 import sys
 
 import structlog
-from structlog.typing import Processor
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 from taskservice.settings import Settings
 
-# Library loggers that must go through our handler, never their own.
-_LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "sqlalchemy", "alembic", "asyncio")
+# Library loggers that must go through the root handler, never their own.
+_LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "sqlalchemy", "alembic", "asyncio", "litestar", "py.warnings")
+# Per-statement chatter (SQL echo, aiosqlite's thread hops, Alembic's plugin set-up, the event
+# loop's selector choice) would drown the service's own lines, even in dev.
+_QUIET_LOGGERS = ("sqlalchemy", "aiosqlite", "alembic.runtime.plugins", "asyncio")
+
+
+def _rename_uvicorn_error(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    # uvicorn logs its life cycle ("Started server process", ...) as "uvicorn.error" even at info.
+    if event.get("logger") == "uvicorn.error":
+        event["logger"] = "uvicorn"
+    return event
 
 
 def configure_logging(settings: Settings) -> None:
+    """Install the pipeline for this process (the CLI, and each uvicorn worker via the factory)."""
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
+        _rename_uvicorn_error,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer: Processor
+    final: list[Processor]
     if settings.json_logs:
-        renderer = structlog.processors.JSONRenderer()
-        final: list[Processor] = [structlog.processors.dict_tracebacks, renderer]
+        final = [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
-        final = [renderer]
+        final = [
+            structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback),
+        ]
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
@@ -40,14 +62,13 @@ def configure_logging(settings: Settings) -> None:
         library = logging.getLogger(name)
         library.handlers = []
         library.propagate = True
-    # The request-context middleware writes the one access line per request; uvicorn's is off.
     uvicorn_access = logging.getLogger("uvicorn.access")
     uvicorn_access.handlers = []
     uvicorn_access.propagate = False
-    # Per-statement chatter (SQL echo, aiosqlite's thread hops, Alembic's plugin set-up) would
-    # drown the service's own lines, even in dev.
-    for name in ("sqlalchemy", "aiosqlite", "alembic.runtime.plugins"):
+    for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    # Python's warnings become log records instead of bare text on stderr.
+    logging.captureWarnings(True)
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,

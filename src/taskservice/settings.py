@@ -43,6 +43,11 @@ DEFAULT_LOG_LEVELS: Final = {
 MEMORY_URL: Final = "memory://"
 DEFAULT_DATABASE_FILE: Final = "taskservice.db"
 _SUPPORTED_DRIVERS: Final = ("sqlite+aiosqlite", "postgresql+asyncpg")
+_DRIVER_ALIASES: Final = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
 
 
 class SettingsError(ValueError):
@@ -91,7 +96,7 @@ def redact_url(url: str) -> str:
         return url
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: e.g. a port that is not a number
         return "<unparsable URL>"
 
 
@@ -100,7 +105,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
     environ = os.environ if environ is None else environ
     env_dir = Path.cwd() if env_dir is None else env_dir
     base = _read_env_file(env_dir / ".env")
-    app_env = _parse("APP_ENV", environ.get("APP_ENV", base.get("APP_ENV")), _enum(AppEnv), AppEnv.DEV)
+    app_env = _parse("APP_ENV", environ.get("APP_ENV", base.get("APP_ENV")), _enum(AppEnv, lower=True), AppEnv.DEV)
     values = {**base, **_read_env_file(env_dir / f".env.{app_env.value}"), **environ}
 
     def get(name: str, convert: Callable[[str], T], default: T) -> T:
@@ -116,7 +121,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         default_list_limit=get("DEFAULT_LIST_LIMIT", _int(1, 1_000_000), defaults.default_list_limit),
         max_list_limit=get("MAX_LIST_LIMIT", _int(1, 1_000_000), defaults.max_list_limit),
         max_body_bytes=get("MAX_BODY_BYTES", _int(1024, 64 * 1024 * 1024), defaults.max_body_bytes),
-        host=get("HOST", _nonempty, defaults.host),
+        host=get("HOST", _host, defaults.host),
         port=get("PORT", _int(0, 65535), defaults.port),
         workers=get("WORKERS", _int(1, 64), defaults.workers),
         db_pool_size=get("DB_POOL_SIZE", _int(1, 1000), defaults.db_pool_size),
@@ -127,11 +132,32 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         event_queue_size=get("EVENT_QUEUE_SIZE", _int(1, 10_000_000), defaults.event_queue_size),
     )
     if settings.default_list_limit > settings.max_list_limit:
+        # Name the one the operator set: that is the one to fix.
+        if "MAX_LIST_LIMIT" in values:
+            raise SettingsError(
+                "MAX_LIST_LIMIT",
+                f"{settings.max_list_limit} is below DEFAULT_LIST_LIMIT ({settings.default_list_limit}); "
+                f"expected at least {settings.default_list_limit}",
+            )
         raise SettingsError(
             "DEFAULT_LIST_LIMIT",
-            f"{settings.default_list_limit} is above MAX_LIST_LIMIT ({settings.max_list_limit})",
+            f"{settings.default_list_limit} is above MAX_LIST_LIMIT ({settings.max_list_limit}); "
+            f"expected at most {settings.max_list_limit}",
+        )
+    if settings.workers > 1 and _is_in_memory(settings.database_url):
+        raise SettingsError(
+            "WORKERS",
+            f"{settings.workers} workers cannot share an in-memory database (each would hold its own tasks); "
+            "use WORKERS=1, a SQLite file or PostgreSQL",
         )
     return settings
+
+
+def _is_in_memory(database_url: str) -> bool:
+    if database_url == MEMORY_URL:
+        return True
+    url = make_url(database_url)
+    return url.drivername.startswith("sqlite") and (url.database == ":memory:" or "mode=memory" in database_url)
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -143,19 +169,22 @@ def _read_env_file(path: Path) -> dict[str, str]:
 def _parse(name: str, raw: str | None, convert: Callable[[str], T], default: T) -> T:
     if raw is None:
         return default
+    value = raw.strip()
     try:
-        return convert(raw.strip())
+        return convert(value)
     except ValueError as error:
-        shown = raw if name != "DATABASE_URL" else redact_url(raw)
+        if not value:
+            raise SettingsError(name, f"the value is empty (unset it to use the default); {error}") from None
+        shown = redact_url(value) if name == "DATABASE_URL" else value
         raise SettingsError(name, f"{shown!r} is not valid; {error}") from None
 
 
-def _enum(kind: type[enum.StrEnum], *, upper: bool = False) -> Callable[[str], Any]:
+def _enum(kind: type[enum.StrEnum], *, upper: bool = False, lower: bool = False) -> Callable[[str], Any]:
     allowed = ", ".join(member.value for member in kind)
 
     def convert(raw: str) -> Any:
         try:
-            return kind(raw.upper() if upper else raw)
+            return kind(raw.upper() if upper else raw.lower() if lower else raw)
         except ValueError:
             raise ValueError(f"expected one of {allowed}") from None
 
@@ -193,9 +222,9 @@ def _bool(raw: str) -> bool:
     raise ValueError("expected true or false")
 
 
-def _nonempty(raw: str) -> str:
-    if not raw:
-        raise ValueError("must not be empty")
+def _host(raw: str) -> str:
+    if not raw or any(c.isspace() for c in raw):
+        raise ValueError("expected an address or host name to listen on, such as 127.0.0.1 or 0.0.0.0")
     return raw
 
 
@@ -210,11 +239,18 @@ def _prefix(raw: str) -> str:
 def _database_url(raw: str) -> str:
     if raw == MEMORY_URL:
         return raw
-    hint = f"expected {MEMORY_URL} or a URL with a driver of: {', '.join(_SUPPORTED_DRIVERS)}"
+    hint = (
+        f"expected {MEMORY_URL}, sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST:PORT/NAME"
+        " (postgresql:// and sqlite:// are read as those drivers)"
+    )
     try:
         url: URL = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise ValueError(hint) from None
+    if url.drivername in _DRIVER_ALIASES:
+        # The scheme most tools write (compose files, managed databases) means the same database.
+        url = url.set(drivername=_DRIVER_ALIASES[url.drivername])
+        raw = url.render_as_string(hide_password=False)
     if url.drivername not in _SUPPORTED_DRIVERS:
         raise ValueError(hint)
     if url.drivername.startswith("sqlite") and not url.database:

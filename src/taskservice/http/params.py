@@ -28,6 +28,18 @@ def parse_task_id(raw: str) -> int:
     raise RequestValidationError([FieldError("path", "task_id", f"must be an integer from 1 to {MAX_ID}")])
 
 
+def refuse_query(items: Iterable[tuple[str, str]]) -> None:
+    """Routes other than the list take no query parameters; one sent is refused, never ignored.
+
+    A caller who adds `?dry_run=true` to a DELETE must not have the task deleted anyway.
+    """
+    names = sorted({name for name, _ in items})
+    if names:
+        raise RequestValidationError(
+            [FieldError("query", name, "unknown parameter; this route takes none") for name in names]
+        )
+
+
 def parse_list_query(items: Iterable[tuple[str, str]], *, default_limit: int, max_limit: int) -> TaskQuery:
     """Build a `TaskQuery` from raw query pairs, reporting every problem at once."""
     values: dict[str, list[str]] = {}

@@ -12,7 +12,7 @@ from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import TaskPage
 from taskservice.domain.task import Task
 from taskservice.http.openapi import TASK_ID_PARAMETER, contract_operation, error_responses, list_parameters
-from taskservice.http.params import parse_list_query, parse_task_id
+from taskservice.http.params import parse_list_query, parse_task_id, refuse_query
 from taskservice.http.request_id import current_request_id
 from taskservice.http.schemas import TaskCreate, TaskPatch, read_body
 from taskservice.usecases.tasks import TaskUseCases
@@ -45,6 +45,7 @@ def task_handlers(
         description="Create a task. `title` and `priority` are required.",
     )
     async def create_task(request: AnyRequest) -> Response[Task]:
+        refuse_query(request.query_params.multi_items())
         body = await read_body(request, TaskCreate)
         with _reporting_title_as_sent(body.title):
             task = await tasks.create(body.to_draft(), request_id=current_request_id())
@@ -70,8 +71,10 @@ def task_handlers(
         responses=error_responses(404, 422, 500, 503),
         description="Fetch one task.",
     )
-    async def get_task(task_id: FromPath[str]) -> Task:
-        return await tasks.get(parse_task_id(task_id))
+    async def get_task(request: AnyRequest, task_id: FromPath[str]) -> Task:
+        parsed_id = parse_task_id(task_id)
+        refuse_query(request.query_params.multi_items())
+        return await tasks.get(parsed_id)
 
     @put(
         _ITEM,
@@ -82,6 +85,7 @@ def task_handlers(
     )
     async def replace_task(request: AnyRequest, task_id: FromPath[str]) -> Task:
         parsed_id = parse_task_id(task_id)
+        refuse_query(request.query_params.multi_items())
         body = await read_body(request, TaskCreate)
         with _reporting_title_as_sent(body.title):
             return await tasks.replace(parsed_id, body.to_draft(), request_id=current_request_id())
@@ -95,6 +99,7 @@ def task_handlers(
     )
     async def patch_task(request: AnyRequest, task_id: FromPath[str]) -> Task:
         parsed_id = parse_task_id(task_id)
+        refuse_query(request.query_params.multi_items())
         body = await read_body(request, TaskPatch)
         if isinstance(body.title, str):
             with _reporting_title_as_sent(body.title):
@@ -109,7 +114,9 @@ def task_handlers(
         responses=error_responses(404, 422, 500, 503),
         description="Delete a task.",
     )
-    async def delete_task(task_id: FromPath[str]) -> None:
-        await tasks.delete(parse_task_id(task_id), request_id=current_request_id())
+    async def delete_task(request: AnyRequest, task_id: FromPath[str]) -> None:
+        parsed_id = parse_task_id(task_id)
+        refuse_query(request.query_params.multi_items())
+        await tasks.delete(parsed_id, request_id=current_request_id())
 
     return [create_task, list_tasks, get_task, replace_task, patch_task, delete_task]

@@ -23,15 +23,20 @@ def create_engine(
 
     SQLite file: WAL (readers never block the writer), synchronous=NORMAL (durable across a
     process crash; a power loss may drop the last transactions), busy_timeout so concurrent
-    writers queue instead of failing. SQLite `:memory:`: one shared connection, so every
-    session sees the same data. PostgreSQL: bounded pool wait and a statement timeout, so
-    a lost database is an error in bounded time, never a hang.
+    writers, also from other worker processes, queue instead of failing; a writer still
+    waiting after SQLITE_BUSY_TIMEOUT_MS gets "database is locked", which is a retryable 503.
+    SQLite `:memory:`: one shared connection, so every session sees the same data.
+    PostgreSQL: bounded pool wait and a statement timeout, so a lost database is an error in
+    bounded time, never a hang.
     """
     url = make_url(database_url)
     options: dict[str, Any] = {}
     if url.get_backend_name() == "sqlite":
         if _is_sqlite_memory(url):
             options["poolclass"] = StaticPool
+        else:
+            # Bounded like PostgreSQL: a saturated pool is a 503 after pool_timeout, never a hang.
+            options.update(pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout)
         options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
         options.update(

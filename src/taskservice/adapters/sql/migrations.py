@@ -18,7 +18,7 @@ from taskservice.adapters.sql.errors import unavailable_as_domain_error
 # The project root holds pyproject.toml ([tool.alembic]) and migrations/.
 PROJECT_ROOT = Path(__file__).resolve().parents[4]
 # Any fixed 64-bit number, the same in every process of this service.
-_MIGRATION_LOCK_KEY = 0x7461736B73  # "tasks"
+MIGRATION_LOCK_KEY = 0x7461736B73  # "tasks"
 
 
 def alembic_config() -> Config:
@@ -50,7 +50,7 @@ def _upgrade(connection: Connection) -> None:
     config.attributes["connection"] = connection
     with connection.begin():
         if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         command.upgrade(config, "head")
 
 

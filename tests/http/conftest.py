@@ -1,0 +1,42 @@
+"""HTTP fixtures beyond tests/conftest.py: the real app on the in-memory store with a controlled clock,
+and a builder for apps over fake stores (to reach 500 and 503)."""
+
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from taskservice.bootstrap import create_app
+from taskservice.http.middleware import RequestContextMiddleware
+from taskservice.ports.repository import TaskStore
+from tests.conftest import make_settings
+from tests.fakes import FixedClock
+
+Client = AsyncTestClient[RequestContextMiddleware]
+ClientFactory = Callable[..., AbstractAsyncContextManager[Client]]
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+async def clocked_client(clock: FixedClock) -> AsyncIterator[Client]:
+    """The real app on the in-memory store; time moves only when the test moves `clock`."""
+    async with AsyncTestClient(app=create_app(make_settings(DATABASE_URL="memory://"), clock=clock)) as client:
+        yield client
+
+
+@pytest.fixture
+def client_for() -> ClientFactory:
+    """`async with client_for(repository=..., APP_ENV="prod", ...) as client:` a real app over any store."""
+
+    @asynccontextmanager
+    async def build(*, repository: TaskStore | None = None, **environ: str) -> AsyncGenerator[Client]:
+        settings = make_settings(**{"DATABASE_URL": "memory://", **environ})
+        async with AsyncTestClient(app=create_app(settings, repository=repository)) as client:
+            yield client
+
+    return build

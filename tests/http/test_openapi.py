@@ -1,0 +1,121 @@
+"""/schema serves Swagger UI and ReDoc; /schema/openapi.json describes every operation and error."""
+
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from taskservice.http.middleware import RequestContextMiddleware
+
+Client = AsyncTestClient[RequestContextMiddleware]
+
+# (path, method) → the error statuses the contract lists for it, besides 500/503.
+CONTRACT_ERRORS: dict[tuple[str, str], set[int]] = {
+    ("/v1/tasks", "post"): {409, 413, 415, 422},
+    ("/v1/tasks", "get"): {422},
+    ("/v1/tasks/{task_id}", "get"): {404, 422},
+    ("/v1/tasks/{task_id}", "put"): {404, 409, 413, 415, 422},
+    ("/v1/tasks/{task_id}", "patch"): {404, 409, 413, 415, 422},
+    ("/v1/tasks/{task_id}", "delete"): {404, 422},
+    ("/readyz", "get"): {503},
+    ("/healthz", "get"): set(),
+}
+
+
+@pytest.fixture
+async def document(memory_client: Client) -> dict[str, Any]:
+    response = await memory_client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.mark.parametrize("path", ["/schema", "/schema/swagger", "/schema/redoc"])
+async def test_the_docs_are_served_as_html(memory_client: Client, path: str) -> None:
+    response = await memory_client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_swagger_and_redoc_are_both_there(memory_client: Client) -> None:
+    assert "swagger-ui" in (await memory_client.get("/schema/swagger")).text.lower()
+    assert "redoc" in (await memory_client.get("/schema/redoc")).text.lower()
+
+
+def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (path, method): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "put", "post", "patch", "delete"}
+    }
+
+
+async def test_every_operation_is_described_once_with_an_operation_id(document: dict[str, Any]) -> None:
+    found = operations(document)
+    assert set(found) == set(CONTRACT_ERRORS)
+    ids = [operation["operationId"] for operation in found.values()]
+    assert len(set(ids)) == len(ids)
+
+
+async def test_every_error_response_is_documented_with_the_envelope(document: dict[str, Any]) -> None:
+    for key, operation in operations(document).items():
+        documented = {int(status) for status in operation["responses"] if not status.startswith("2")}
+        server_errors: set[int] = {500, 503} if key[0].startswith("/v1") else set()
+        expected = CONTRACT_ERRORS[key] | server_errors
+        assert documented == expected, key
+        for status in documented:
+            schema = operation["responses"][str(status)]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}, (key, status)
+    assert "400" not in str({k: o["responses"].keys() for k, o in operations(document).items()})
+
+
+async def test_success_responses_name_their_schemas(document: dict[str, Any]) -> None:
+    found = operations(document)
+
+    def schema(key: tuple[str, str], status: str) -> Any:
+        return found[key]["responses"][status]["content"]["application/json"]["schema"]
+
+    assert schema(("/v1/tasks", "post"), "201") == {"$ref": "#/components/schemas/Task"}
+    assert schema(("/v1/tasks", "get"), "200") == {"$ref": "#/components/schemas/TaskPage"}
+    assert schema(("/v1/tasks/{task_id}", "put"), "200") == {"$ref": "#/components/schemas/Task"}
+    assert "204" in found[("/v1/tasks/{task_id}", "delete")]["responses"]
+    task = document["components"]["schemas"]["Task"]
+    assert set(task["required"]) == {
+        "id",
+        "title",
+        "description",
+        "status",
+        "priority",
+        "created_at",
+        "updated_at",
+        "version",
+    }
+
+
+async def test_request_bodies_refuse_unknown_fields_and_state_the_rules(document: dict[str, Any]) -> None:
+    found = operations(document)
+    for key in [("/v1/tasks", "post"), ("/v1/tasks/{task_id}", "put"), ("/v1/tasks/{task_id}", "patch")]:
+        body = found[key]["requestBody"]
+        assert body["required"] is True
+        schema = body["content"]["application/json"]["schema"]
+        assert schema["additionalProperties"] is False
+        assert set(schema["properties"]) == {"title", "description", "status", "priority"}
+        priority = schema["properties"]["priority"]
+        assert (priority["type"], priority["minimum"], priority["maximum"]) == ("integer", 1, 5)
+        assert schema["properties"]["description"]["anyOf"][1] == {"type": "null"}
+    create = found[("/v1/tasks", "post")]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(create["required"]) == {"title", "priority"}
+    patch = found[("/v1/tasks/{task_id}", "patch")]["requestBody"]["content"]["application/json"]["schema"]
+    assert patch["required"] == []
+
+
+async def test_parameters_are_described_with_integer_bounds(document: dict[str, Any]) -> None:
+    found = operations(document)
+    [task_id] = found[("/v1/tasks/{task_id}", "get")]["parameters"]
+    assert (task_id["name"], task_id["in"], task_id["required"]) == ("task_id", "path", True)
+    assert (task_id["schema"]["minimum"], task_id["schema"]["maximum"]) == (1, 2**63 - 1)
+    listed = {p["name"]: p for p in found[("/v1/tasks", "get")]["parameters"]}
+    assert set(listed) == {"status", "order_by", "order_dir", "limit", "offset"}
+    assert listed["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}
+    assert listed["order_by"]["schema"]["enum"] == ["priority", "created_at", "updated_at", "title"]
+    assert listed["status"]["schema"]["items"]["enum"] == ["new", "in_progress", "completed"]

@@ -1,0 +1,50 @@
+"""X-Request-ID: echoed when sane, generated otherwise; on every response and in every error body."""
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from taskservice.http.middleware import RequestContextMiddleware
+from tests.http.envelope import UUID4, assert_error
+
+Client = AsyncTestClient[RequestContextMiddleware]
+
+
+@pytest.mark.parametrize(
+    "offered", ["abc", "A", "req-1.2_3:4", "0" * 128, "3f0c0e1e-2b7c-4e55-9d1a-0a1b2c3d4e5f", "a.b-c_d:e"]
+)
+async def test_a_sane_request_id_is_echoed_on_success_and_on_errors(memory_client: Client, offered: str) -> None:
+    ok = await memory_client.get("/v1/tasks", headers={"x-request-id": offered})
+    assert (ok.status_code, ok.headers["x-request-id"]) == (200, offered)
+    failed = await memory_client.get("/v1/tasks/1", headers={"x-request-id": offered})
+    assert assert_error(failed, 404, "task_not_found")["request_id"] == offered
+
+
+@pytest.mark.parametrize(
+    "offered", ["", "a" * 129, "has space", "slash/ed", 'quote"d', "emoji🚀", "semi;colon", "tab\tbed", "ñ", "a,b"]
+)
+async def test_an_insane_request_id_is_replaced_by_a_new_uuid4(memory_client: Client, offered: str) -> None:
+    response = await memory_client.get("/v1/tasks/1", headers=[(b"x-request-id", offered.encode())])
+    generated = response.headers["x-request-id"]
+    assert UUID4.fullmatch(generated)
+    assert assert_error(response, 404, "task_not_found")["request_id"] == generated
+
+
+async def test_each_request_without_an_id_gets_its_own(memory_client: Client) -> None:
+    ids = {(await memory_client.get("/healthz")).headers["x-request-id"] for _ in range(3)}
+    assert len(ids) == 3
+    assert all(UUID4.fullmatch(i) for i in ids)
+
+
+async def test_every_kind_of_response_carries_exactly_one_request_id(memory_client: Client) -> None:
+    created = await memory_client.post("/v1/tasks", json={"title": "t", "priority": 1}, headers={"x-request-id": "r1"})
+    responses = [
+        created,
+        await memory_client.delete("/v1/tasks/1", headers={"x-request-id": "r2"}),
+        await memory_client.get("/nowhere", headers={"x-request-id": "r3"}),
+        await memory_client.put("/healthz", headers={"x-request-id": "r4"}),
+        await memory_client.get("/schema/openapi.json", headers={"x-request-id": "r5"}),
+        await memory_client.get("/readyz", headers={"x-request-id": "r6"}),
+    ]
+    assert [r.status_code for r in responses] == [201, 204, 404, 405, 200, 200]
+    for n, response in enumerate(responses, start=1):
+        assert response.headers.get_list("x-request-id") == [f"r{n}"]

@@ -1,0 +1,71 @@
+"""The models (tables.py) and the migrations describe the same schema, on SQLite and PostgreSQL."""
+
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Index, MetaData, String
+from sqlalchemy.engine import Connection
+
+from taskservice.adapters.sql.database import create_engine
+from taskservice.adapters.sql.migrations import upgrade_to_head
+from taskservice.adapters.sql.tables import metadata
+
+
+async def differences(database_url: str, target: MetaData) -> list[Any]:
+    """What autogenerate would write to turn the migrated database into `target`."""
+
+    def compare(connection: Connection) -> list[Any]:
+        # The same comparison options as migrations/env.py uses for `alembic revision --autogenerate`.
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, target))
+
+    engine = create_engine(database_url)
+    try:
+        await upgrade_to_head(engine)
+        async with engine.connect() as connection:
+            return await connection.run_sync(compare)
+    finally:
+        await engine.dispose()
+
+
+async def test_migrations_at_head_match_the_models(empty_database_url: str) -> None:
+    assert await differences(empty_database_url, metadata) == []
+
+
+def _models_with_an_extra_column() -> MetaData:
+    changed = MetaData(naming_convention=metadata.naming_convention)
+    table = metadata.tables["tasks"].to_metadata(changed)
+    table.append_column(Column("assignee", String(100), nullable=True))
+    return changed
+
+
+def _models_without_an_index() -> MetaData:
+    changed = MetaData(naming_convention=metadata.naming_convention)
+    table = metadata.tables["tasks"].to_metadata(changed)
+    table.indexes = {index for index in table.indexes if index.name != "ix_tasks_status_priority_desc"}
+    return changed
+
+
+def _models_with_another_index() -> MetaData:
+    changed = MetaData(naming_convention=metadata.naming_convention)
+    table = metadata.tables["tasks"].to_metadata(changed)
+    Index("ix_tasks_description", table.c.description)
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("models", "expected"),
+    [
+        (_models_with_an_extra_column, "add_column"),
+        (_models_without_an_index, "remove_index"),
+        (_models_with_another_index, "add_index"),
+    ],
+)
+async def test_drift_check_reports_models_that_disagree_with_the_migrations(
+    empty_database_url: str, models: Any, expected: str
+) -> None:
+    found = await differences(empty_database_url, models())
+
+    assert [diff[0] for diff in found] == [expected]

@@ -1,0 +1,134 @@
+"""The log pipeline as an operator reads it: one format, one access line per request, request ids."""
+
+import json
+import logging
+import re
+import warnings
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import structlog
+from litestar.testing import AsyncTestClient
+
+from taskservice.bootstrap import create_app
+from taskservice.logs import configure_logging
+from taskservice.ports.repository import TaskStore
+from tests.conftest import make_settings
+from tests.ops.fakes import ChattyOnGet, CrashingOnGet
+
+ACCESS_KEYS = {"request_id", "method", "path", "status", "duration_ms", "client"}
+
+
+def json_lines(captured: str) -> list[dict[str, Any]]:
+    lines = [line for line in captured.splitlines() if line.strip()]
+    return [json.loads(line) for line in lines]  # every line is JSON, or this raises
+
+
+def access_lines(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in records if r.get("logger") == "taskservice.access"]
+
+
+async def serve_requests(store: TaskStore, *calls: tuple[str, str]) -> list[str]:
+    """Run the real app in prod mode on `store`; the X-Request-ID of each call."""
+    settings = make_settings(APP_ENV="prod", DATABASE_URL="memory://")
+    configure_logging(settings)
+    ids: list[str] = []
+    async with AsyncTestClient(app=create_app(settings, repository=store)) as client:
+        for method, path in calls:
+            response = await client.request(method, path, json={"title": "t", "priority": 1})
+            ids.append(response.headers["x-request-id"])
+    return ids
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_prod_writes_one_json_access_line_per_request_including_router_404_and_405(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    calls = [("POST", "/v1/tasks"), ("GET", "/v1/tasks/1"), ("GET", "/nope"), ("DELETE", "/v1/tasks")]
+    ids = await serve_requests(ChattyOnGet(), *calls, ("GET", "/healthz"))
+    records = json_lines(capsys.readouterr().out)
+    access = access_lines(records)
+    assert [(a["method"], a["path"], a["status"]) for a in access] == [
+        ("POST", "/v1/tasks", 201),
+        ("GET", "/v1/tasks/1", 200),
+        ("GET", "/nope", 404),
+        ("DELETE", "/v1/tasks", 405),
+        ("GET", "/healthz", 200),
+    ]
+    assert [a["request_id"] for a in access] == ids
+    for line in access:
+        assert line.keys() >= ACCESS_KEYS
+        assert line["event"] == "request"
+        assert line["level"] == "info"
+        assert isinstance(line["duration_ms"], float | int)
+        assert line["duration_ms"] >= 0
+        assert re.fullmatch(r"[\w.-]+:\d+", line["client"])
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_library_records_in_a_request_are_json_with_the_request_id_and_a_utc_timestamp(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, get_id = await serve_requests(ChattyOnGet(), ("POST", "/v1/tasks"), ("GET", "/v1/tasks/1"))
+    records = json_lines(capsys.readouterr().out)
+    library = [r for r in records if r["logger"] == "sqlalchemy.pool"]
+    assert library == [
+        {
+            "event": "connection 1 recycled",
+            "level": "error",
+            "logger": "sqlalchemy.pool",
+            "request_id": get_id,
+            "timestamp": library[0]["timestamp"],
+        }
+    ]
+    for record in records:
+        stamp = datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00"))
+        assert record["timestamp"].endswith("Z")
+        assert stamp.utcoffset() == UTC.utcoffset(None)
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_a_500_is_logged_once_with_its_traceback_and_request_id(capsys: pytest.CaptureFixture[str]) -> None:
+    (request_id,) = await serve_requests(CrashingOnGet(), ("GET", "/v1/tasks/7"))
+    records = json_lines(capsys.readouterr().out)
+    errors = [r for r in records if r["level"] in ("error", "critical")]
+    assert len(errors) == 1
+    (error,) = errors
+    assert error["request_id"] == request_id
+    assert error["event"] == "unhandled_exception"
+    (exception,) = error["exception"]
+    assert exception["exc_type"] == "RuntimeError"
+    assert exception["exc_value"] == "disk on fire while reading 7"
+    assert exception["frames"]  # the traceback, as structured frames
+    (access,) = access_lines(records)
+    assert (access["status"], access["request_id"]) == (500, request_id)
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_dev_writes_a_readable_console_line_not_json(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(make_settings(APP_ENV="dev"))
+    structlog.get_logger("taskservice.access").info("request", method="GET", path="/healthz", status=200)
+    logging.getLogger("uvicorn.error").info("Started server process [1]")
+    first, second = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z \[info\s*\] request\s+\[taskservice\.access\] "
+        r"method=GET path=/healthz status=200",
+        first,
+    )
+    assert re.fullmatch(r"\S+Z \[info\s*\] Started server process \[1\]\s+\[uvicorn\]", second)
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_warnings_and_levels_below_the_setting_follow_the_pipeline(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(make_settings(APP_ENV="qa"))  # INFO
+    structlog.get_logger("taskservice").debug("hidden")
+    logging.getLogger("sqlalchemy.engine").info("SELECT 1")  # SQL echo stays quiet below WARNING
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("old API", DeprecationWarning, stacklevel=1)
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    (record,) = json_lines(captured.out)
+    assert record["logger"] == "py.warnings"
+    assert "DeprecationWarning: old API" in record["event"]

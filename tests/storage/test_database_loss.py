@@ -1,0 +1,118 @@
+"""Losing PostgreSQL: task routes and /readyz answer 503 + Retry-After in bounded time, the app keeps
+running, and it serves again as soon as the database is back. A real TCP proxy cuts the network."""
+
+import asyncio
+from collections.abc import AsyncGenerator, Generator
+from pathlib import Path
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+
+from taskservice.adapters.sql.database import create_engine
+from taskservice.bootstrap import create_app
+from taskservice.http.middleware import RequestContextMiddleware
+from tests.conftest import make_settings
+from tests.storage.proxy import Mode, TcpProxy, proxied
+from tests.storage.service import running_service
+
+pytestmark = pytest.mark.postgres
+
+# Every database wait is bounded by half a second here; anything slower than this is a hang.
+TIMEOUTS = {"DB_POOL_TIMEOUT": "0.5", "DB_STATEMENT_TIMEOUT": "0.5", "READINESS_TIMEOUT": "0.5"}
+HANG = 15
+
+Client = AsyncTestClient[RequestContextMiddleware]
+
+
+@pytest.fixture
+def proxy_and_url(empty_postgres_url: str) -> Generator[tuple[TcpProxy, str]]:
+    with proxied(empty_postgres_url) as pair:
+        yield pair
+
+
+@pytest.fixture
+async def client(proxy_and_url: tuple[TcpProxy, str]) -> AsyncGenerator[Client]:
+    _, url = proxy_and_url
+    app = create_app(make_settings(DATABASE_URL=url, DB_POOL_SIZE="2", **TIMEOUTS))
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+async def request(client: Client, method: str, path: str, **kwargs: object) -> httpx.Response:
+    async with asyncio.timeout(HANG):
+        return await client.request(method, path, **kwargs)  # pyright: ignore[reportArgumentType]
+
+
+def assert_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize("outage", [Mode.RESET, Mode.BLACKHOLE], ids=["server-gone", "network-partition"])
+async def test_routes_answer_503_while_the_database_is_lost_and_recover_without_a_restart(
+    client: Client, proxy_and_url: tuple[TcpProxy, str], outage: Mode
+) -> None:
+    proxy, _ = proxy_and_url
+    created = (await request(client, "POST", "/v1/tasks", json={"title": "Survive", "priority": 2})).json()
+
+    proxy.cut(outage)
+    for method, path, body in [
+        ("GET", f"/v1/tasks/{created['id']}", None),
+        ("GET", "/v1/tasks", None),
+        ("POST", "/v1/tasks", {"title": "Lost", "priority": 1}),
+        ("PATCH", f"/v1/tasks/{created['id']}", {"priority": 5}),
+        ("DELETE", f"/v1/tasks/{created['id']}", None),
+    ]:
+        assert_unavailable(await request(client, method, path, json=body))
+    readiness = await request(client, "GET", "/readyz")
+    assert_unavailable(readiness)
+    assert readiness.json()["error"]["details"]["checks"]["database"]["status"] == "error"
+    assert (await request(client, "GET", "/healthz")).status_code == 200
+
+    proxy.restore()
+    assert (await request(client, "GET", "/readyz")).status_code == 200
+    listed = (await request(client, "GET", "/v1/tasks")).json()
+    assert listed["items"] == [created]
+    assert (await request(client, "POST", "/v1/tasks", json={"title": "Back", "priority": 1})).status_code == 201
+
+
+_LOCK_WAITERS = """
+SELECT count(*) FROM pg_locks
+WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""
+
+
+async def test_an_exhausted_pool_and_a_stuck_statement_answer_503_and_the_service_serves_once_freed(
+    empty_postgres_url: str, tmp_path: Path
+) -> None:
+    """One pooled connection: a request stuck behind a table lock holds it until the statement
+    timeout; meanwhile the next request gets no connection within the pool timeout. The real
+    process, because the in-process test client runs one request at a time."""
+    environ = {
+        "DATABASE_URL": empty_postgres_url,
+        "DB_POOL_SIZE": "1",
+        "DB_POOL_TIMEOUT": "0.5",
+        "DB_STATEMENT_TIMEOUT": "2",
+    }
+    locker = create_engine(empty_postgres_url)
+    try:
+        with running_service(environ, tmp_path / "service.log") as service:
+            async with httpx.AsyncClient(base_url=service.base_url, timeout=HANG) as http:
+                async with locker.connect() as connection:
+                    await connection.execute(text("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE"))
+                    stuck = asyncio.ensure_future(http.get("/v1/tasks"))
+                    for _ in range(200):
+                        if (await connection.execute(text(_LOCK_WAITERS))).scalar_one():
+                            break
+                        await asyncio.sleep(0.05)
+
+                    assert_unavailable(await http.post("/v1/tasks", json={"title": "x", "priority": 1}))
+                    assert_unavailable(await stuck)
+                    await connection.rollback()
+
+                assert (await http.get("/v1/tasks")).json()["total"] == 0
+    finally:
+        await locker.dispose()

@@ -1,0 +1,89 @@
+"""The SQL store turns database errors into domain errors on both dialects, under real races."""
+
+import asyncio
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import msgspec
+
+from taskservice.adapters.sql.database import create_engine
+from taskservice.adapters.sql.migrations import upgrade_to_head
+from taskservice.adapters.sql.repository import SqlTaskRepository
+from taskservice.domain.errors import DuplicateTitle
+from taskservice.domain.listing import TaskQuery
+from taskservice.domain.task import TaskDraft, TaskStatus
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+RACERS = 50
+
+
+def draft(title: str) -> TaskDraft:
+    return TaskDraft(title=title, description=None, status=TaskStatus.NEW, priority=3)
+
+
+def spellings(count: int) -> list[str]:
+    """`count` different spellings of one title key (case and outer whitespace), already trimmed."""
+    forms = ["Ship the release", "SHIP THE RELEASE", "ship the release", "sHIP THE rELEASE", "Ship The Release"]
+    return [forms[i % len(forms)] for i in range(count)]
+
+
+@asynccontextmanager
+async def opened(url: str) -> AsyncGenerator[SqlTaskRepository]:
+    """A repository on its own engine (and so its own connections), migrated to head."""
+    engine = create_engine(url, pool_size=10)
+    try:
+        await upgrade_to_head(engine)
+        yield SqlTaskRepository(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_concurrent_adds_of_one_title_key_leave_exactly_one_task(empty_database_url: str) -> None:
+    async with opened(empty_database_url) as repository:
+        results = await asyncio.gather(
+            *(repository.add(draft(title), NOW) for title in spellings(RACERS)), return_exceptions=True
+        )
+
+        winners = [r for r in results if not isinstance(r, BaseException)]
+        losers = [r for r in results if isinstance(r, BaseException)]
+        assert len(winners) == 1
+        assert all(isinstance(r, DuplicateTitle) for r in losers), losers
+        page = await repository.list(TaskQuery())
+        assert page.total == 1
+        assert page.items == winners
+
+
+async def test_concurrent_renames_onto_one_title_key_leave_exactly_one_holder(empty_database_url: str) -> None:
+    async with opened(empty_database_url) as repository:
+        originals = [await repository.add(draft(f"task {i}"), NOW) for i in range(20)]
+        renamed = [
+            msgspec.structs.replace(task, title=title, version=2)
+            for task, title in zip(originals, spellings(len(originals)), strict=True)
+        ]
+
+        results = await asyncio.gather(
+            *(repository.save(task, expected_version=1) for task in renamed), return_exceptions=True
+        )
+
+        assert sum(not isinstance(r, BaseException) for r in results) == 1
+        assert all(isinstance(r, DuplicateTitle) for r in results if isinstance(r, BaseException)), results
+        page = await repository.list(TaskQuery())
+        assert page.total == len(originals)
+        assert sum(t.title_key == "ship the release" for t in page.items) == 1
+
+
+async def test_ids_are_never_reused_after_the_highest_are_deleted_and_the_store_reopens(
+    empty_database_url: str,
+) -> None:
+    async with opened(empty_database_url) as repository:
+        ids = [(await repository.add(draft(f"t{i}"), NOW)).id for i in range(3)]
+        for task_id in ids[1:]:
+            assert await repository.remove(task_id) is not None
+
+    # A new engine on the same database: nothing the first one cached survives.
+    async with opened(empty_database_url) as reopened:
+        fresh = await reopened.add(draft("after reopening"), NOW)
+
+        assert fresh.id > max(ids)
+        assert {t.id for t in (await reopened.list(TaskQuery())).items} == {ids[0], fresh.id}
