@@ -42,8 +42,17 @@ def unavailable_as_domain_error() -> Generator[None]:
     except sa_exc.IntegrityError:
         raise
     except _UNAVAILABLE as error:
-        raise StorageUnavailable(type(error).__name__) from error
+        raise StorageUnavailable(_reason(error)) from error
     except sa_exc.DBAPIError as error:
         if error.connection_invalidated:
-            raise StorageUnavailable(type(error).__name__) from error
+            raise StorageUnavailable(_reason(error)) from error
         raise
+
+
+def _reason(error: BaseException) -> str:
+    """What went wrong, safe to log: SQLAlchemy's own text would add the statement and its
+    parameters (task titles, descriptions), so a wrapped driver error is described by itself."""
+    orig = error.orig if isinstance(error, sa_exc.DBAPIError) else None
+    if orig is not None:
+        return f"{type(error).__name__}: {type(orig).__name__}: {orig}"
+    return f"{type(error).__name__}: {error}"
