@@ -40,9 +40,25 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
             await connection.run_sync(_upgrade)
 
 
-def current_revision_is_head(connection: Connection) -> bool:
+class SchemaNotAtHead(RuntimeError):
+    """The database's schema is not the one this code needs, and start-up must not migrate it."""
+
+
+async def require_head(engine: AsyncEngine) -> None:
+    """Raise `SchemaNotAtHead` unless the database is at the newest revision (MIGRATE_ON_START=false)."""
+    with unavailable_as_domain_error():
+        async with engine.connect() as connection:
+            current, heads = await connection.run_sync(_revisions)
+    if current != heads:
+        raise SchemaNotAtHead(
+            f"database schema is at {sorted(current) or 'no revision'}, this code needs {sorted(heads)}; "
+            "run `taskservice migrate` first (or start with MIGRATE_ON_START=true)"
+        )
+
+
+def _revisions(connection: Connection) -> tuple[set[str], set[str]]:
     heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
-    return set(MigrationContext.configure(connection).get_current_heads()) == heads
+    return set(MigrationContext.configure(connection).get_current_heads()), heads
 
 
 def _upgrade(connection: Connection) -> None:
