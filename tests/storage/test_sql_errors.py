@@ -1,16 +1,19 @@
 """The SQL store turns database errors into domain errors on both dialects, under real races."""
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import msgspec
+import pytest
 
 from taskservice.adapters.sql.database import create_engine
 from taskservice.adapters.sql.migrations import upgrade_to_head
 from taskservice.adapters.sql.repository import SqlTaskRepository
-from taskservice.domain.errors import DuplicateTitle
+from taskservice.domain.errors import DuplicateTitle, StorageUnavailable
 from taskservice.domain.listing import TaskQuery
 from taskservice.domain.task import TaskDraft, TaskStatus
 
@@ -87,3 +90,22 @@ async def test_ids_are_never_reused_after_the_highest_are_deleted_and_the_store_
 
         assert fresh.id > max(ids)
         assert {t.id for t in (await reopened.list(TaskQuery())).items} == {ids[0], fresh.id}
+
+
+async def test_a_write_that_outwaits_the_sqlite_busy_timeout_is_storage_unavailable_not_a_crash(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    engine = create_engine(sqlite_url, sqlite_busy_timeout=0.2)
+    try:
+        await upgrade_to_head(engine)
+        repository = SqlTaskRepository(engine)
+        # Another process's writer, in effect: a second connection holding SQLite's write lock.
+        with sqlite3.connect(tmp_path / "tasks.db", isolation_level=None) as other_writer:
+            other_writer.execute("BEGIN IMMEDIATE")
+            with pytest.raises(StorageUnavailable):
+                await repository.add(draft("blocked"), NOW)
+            other_writer.execute("ROLLBACK")
+
+        assert (await repository.add(draft("after the lock"), NOW)).id == 1
+    finally:
+        await engine.dispose()
