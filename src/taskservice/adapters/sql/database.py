@@ -10,6 +10,8 @@ from sqlalchemy.pool import StaticPool
 
 # How long a writer waits for SQLite's write lock before giving up (then a retryable 503).
 SQLITE_BUSY_TIMEOUT = 5.0
+# How much longer than PostgreSQL's statement_timeout the driver waits for any answer.
+CLIENT_TIMEOUT_MARGIN = 0.5
 
 
 def create_engine(
@@ -47,7 +49,9 @@ def create_engine(
             pool_pre_ping=False,
             connect_args={
                 "timeout": pool_timeout,
-                "command_timeout": statement_timeout,
+                # The server cancels first (the connection stays usable); the client's own
+                # timeout is the backstop for when the server cannot answer at all (a partition).
+                "command_timeout": statement_timeout + CLIENT_TIMEOUT_MARGIN,
                 "server_settings": {"statement_timeout": str(int(statement_timeout * 1000))},
             },
         )
