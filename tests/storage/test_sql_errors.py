@@ -9,6 +9,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from sqlalchemy import text
 
 from taskservice.adapters.sql.database import create_engine
 from taskservice.adapters.sql.migrations import upgrade_to_head
@@ -109,3 +110,49 @@ async def test_a_write_that_outwaits_the_sqlite_busy_timeout_is_storage_unavaila
         assert (await repository.add(draft("after the lock"), NOW)).id == 1
     finally:
         await engine.dispose()
+
+
+_TERMINATE_OTHERS = """
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()
+"""
+
+
+@pytest.mark.postgres
+async def test_a_terminated_postgres_connection_is_storage_unavailable_and_the_next_call_reconnects(
+    empty_postgres_url: str,
+) -> None:
+    """What a PostgreSQL restart or failover looks like to open connections (SQLSTATE 57P01)."""
+    async with opened(empty_postgres_url) as repository:
+        task = await repository.add(draft("survives"), NOW)
+        admin = create_engine(empty_postgres_url)
+        try:
+            async with admin.connect() as connection:
+                assert (await connection.execute(text(_TERMINATE_OTHERS))).scalar_one() >= 1
+        finally:
+            await admin.dispose()
+
+        with pytest.raises(StorageUnavailable):
+            await repository.get(task.id)
+        assert await repository.get(task.id) == task
+
+
+@pytest.mark.postgres
+async def test_a_statement_cancelled_by_the_postgres_statement_timeout_is_storage_unavailable(
+    empty_postgres_url: str,
+) -> None:
+    """SQLSTATE 57014: the server's statement_timeout cancels a statement stuck behind a lock."""
+    async with opened(empty_postgres_url) as repository:
+        engine = create_engine(empty_postgres_url, statement_timeout=0.3)
+        locker = create_engine(empty_postgres_url)
+        try:
+            async with locker.connect() as connection:
+                await connection.execute(text("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE"))
+                with pytest.raises(StorageUnavailable, match="57014"):
+                    await SqlTaskRepository(engine).add(draft("waits"), NOW)
+                await connection.rollback()
+            assert (await SqlTaskRepository(engine).add(draft("after"), NOW)).title == "after"
+        finally:
+            await engine.dispose()
+            await locker.dispose()
+        assert (await repository.list(TaskQuery())).total == 1
