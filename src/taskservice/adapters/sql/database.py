@@ -19,7 +19,7 @@ def create_engine(
     *,
     pool_size: int = 10,
     pool_timeout: float = 5.0,
-    statement_timeout: float = 5.0,
+    statement_timeout: float | None = 5.0,
     sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT,
 ) -> AsyncEngine:
     """An async engine for `database_url`, tuned per dialect.
@@ -30,7 +30,8 @@ def create_engine(
     waiting after `sqlite_busy_timeout` seconds gets "database is locked", which is a retryable 503.
     SQLite `:memory:`: one shared connection, so every session sees the same data.
     PostgreSQL: bounded pool wait and a statement timeout, so a lost database is an error in
-    bounded time, never a hang.
+    bounded time, never a hang; `statement_timeout=None` (migrations only) lets statements run
+    and wait for locks as long as they need.
     """
     url = make_url(database_url)
     options: dict[str, Any] = {}
@@ -42,18 +43,20 @@ def create_engine(
             options.update(pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout)
         options["connect_args"] = {"timeout": sqlite_busy_timeout}
     else:
+        connect_args: dict[str, Any] = {"timeout": pool_timeout}
+        if statement_timeout is None:
+            connect_args["server_settings"] = {"statement_timeout": "0"}
+        else:
+            # The server cancels first (the connection stays usable); the client's own
+            # timeout is the backstop for when the server cannot answer at all (a partition).
+            connect_args["command_timeout"] = statement_timeout + CLIENT_TIMEOUT_MARGIN
+            connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout * 1000))}
         options.update(
             pool_size=pool_size,
             max_overflow=0,
             pool_timeout=pool_timeout,
             pool_pre_ping=False,
-            connect_args={
-                "timeout": pool_timeout,
-                # The server cancels first (the connection stays usable); the client's own
-                # timeout is the backstop for when the server cannot answer at all (a partition).
-                "command_timeout": statement_timeout + CLIENT_TIMEOUT_MARGIN,
-                "server_settings": {"statement_timeout": str(int(statement_timeout * 1000))},
-            },
+            connect_args=connect_args,
         )
     config = SQLAlchemyAsyncConfig(
         connection_string=database_url,

@@ -13,12 +13,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from taskservice.adapters.sql.database import create_engine
 from taskservice.adapters.sql.errors import unavailable_as_domain_error
 
 # The project root holds pyproject.toml ([tool.alembic]) and migrations/.
 PROJECT_ROOT = Path(__file__).resolve().parents[4]
 # Any fixed 64-bit number, the same in every process of this service.
 MIGRATION_LOCK_KEY = 0x7461736B73  # "tasks"
+# Opening the migration connection is bounded; the migration itself is not.
+_MIGRATION_CONNECT_TIMEOUT = 10.0
 
 
 def alembic_config() -> Config:
@@ -32,12 +35,28 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
     """Apply every pending migration; a no-op when the schema is current.
 
     PostgreSQL: a transaction-level advisory lock serialises concurrent starters; the
-    migrations run in that same transaction, so the loser waits and then finds head.
+    migrations run in that same transaction, so the loser waits and then finds head. Neither
+    the wait nor a migration is cut off by the service's statement timeout.
     SQLite: an exclusive file lock beside the database file does the same across processes.
     """
     with unavailable_as_domain_error(), _sqlite_file_lock(engine):
-        async with engine.connect() as connection:
-            await connection.run_sync(_upgrade)
+        if engine.dialect.name != "postgresql":
+            async with engine.connect() as connection:
+                await connection.run_sync(_upgrade)
+            return
+        # Waiting for another starter's migration, or building an index on a big table, may
+        # take longer than the service's statement timeout: migrate on a connection without one.
+        unbounded = create_engine(
+            engine.url.render_as_string(hide_password=False),
+            pool_size=1,
+            pool_timeout=_MIGRATION_CONNECT_TIMEOUT,
+            statement_timeout=None,
+        )
+        try:
+            async with unbounded.connect() as connection:
+                await connection.run_sync(_upgrade)
+        finally:
+            await unbounded.dispose()
 
 
 class SchemaNotAtHead(RuntimeError):
