@@ -57,7 +57,7 @@ def unavailable_as_domain_error() -> Generator[None]:
     except sa_exc.IntegrityError:
         raise
     except _UNAVAILABLE as error:
-        raise StorageUnavailable(type(error).__name__) from error
+        raise StorageUnavailable(_reason(error)) from error
     except sa_exc.DBAPIError as error:
         sqlstate = _sqlstate(error) or ""
         if (
@@ -65,5 +65,15 @@ def unavailable_as_domain_error() -> Generator[None]:
             or sqlstate[:2] in _RETRYABLE_SQLSTATE_CLASSES
             or sqlstate in _RETRYABLE_SQLSTATES
         ):
-            raise StorageUnavailable(sqlstate or type(error).__name__) from error
+            reason = _reason(error)
+            raise StorageUnavailable(f"{reason} (SQLSTATE {sqlstate})" if sqlstate else reason) from error
         raise
+
+
+def _reason(error: BaseException) -> str:
+    """What went wrong, safe to log: SQLAlchemy's own text would add the statement and its
+    parameters (task titles, descriptions), so a wrapped driver error is described by itself."""
+    orig = error.orig if isinstance(error, sa_exc.DBAPIError) else None
+    if orig is not None:
+        return f"{type(error).__name__}: {type(orig).__name__}: {orig}"
+    return f"{type(error).__name__}: {error}"
