@@ -5,6 +5,7 @@ from typing import Any, Final, TypeVar
 import msgspec
 from hypothesis import strategies as st
 
+from taskservice.domain.listing import OrderBy, OrderDir, TaskQuery
 from taskservice.domain.task import (
     DESCRIPTION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -40,6 +41,36 @@ def task_changes(draw: st.DrawFn) -> TaskChanges:
     if changes.is_empty():
         return make_changes(priority=draw(priorities))
     return changes
+
+
+# --- listing (tests/contract/test_list_oracle.py) ---
+
+# Titles from a tiny alphabet with case pairs and a casefold expansion (ß → ss), so title order
+# and key collisions are exercised; unique by key, as a store holds them.
+list_titles = st.text(alphabet="aAbBsSß ", min_size=1, max_size=4).filter(lambda t: t.strip() != "")
+
+
+@st.composite
+def stored_tasks(draw: st.DrawFn) -> list[tuple[str, int, TaskStatus, int, int]]:
+    """(title, priority, status, created second, updated minute) for up to 12 tasks; few distinct
+    instants and priorities, so ties on every sort field are common."""
+    return draw(
+        st.lists(
+            st.tuples(list_titles, priorities, statuses, st.integers(0, 2), st.integers(0, 2)),
+            max_size=12,
+            unique_by=lambda row: row[0].strip().casefold(),
+        )
+    )
+
+
+task_queries = st.builds(
+    TaskQuery,
+    statuses=st.frozensets(statuses, min_size=1),
+    order_by=st.sampled_from(list(OrderBy)),
+    order_dir=st.sampled_from(list(OrderDir)),
+    limit=st.integers(1, 14),
+    offset=st.integers(0, 13),
+)
 
 
 # --- Wire-level values for HTTP tests (the state machine, hostile inputs) ---------------------

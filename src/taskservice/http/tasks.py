@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from litestar import HttpMethod, Request, Response, delete, get, patch, post, put, route
+from litestar.datastructures import ResponseHeader
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
@@ -40,6 +41,9 @@ def task_handlers(
         "/tasks",
         status_code=201,
         operation_id="createTask",
+        response_headers=[
+            ResponseHeader(name="Location", description="The new task's path.", documentation_only=True, required=True)
+        ],
         operation_class=contract_operation(body=TaskCreate),
         responses=error_responses(409, 413, 415, 422, 500, 503),
         description="Create a task. `title` and `priority` are required.",

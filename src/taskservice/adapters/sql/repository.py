@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, RowMapping, delete, func, insert, select, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from taskservice.adapters.sql.database import is_sqlite_file
 from taskservice.adapters.sql.errors import is_unique_violation, unavailable_as_domain_error
 from taskservice.adapters.sql.tables import SORT_COLUMNS, TITLE_KEY_INDEX, tasks, tie_break
 from taskservice.domain.errors import DuplicateTitle
@@ -59,6 +60,9 @@ class SqlTaskRepository:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # SQLite `:memory:` shares one connection between all requests (StaticPool): an explicit
+        # BEGIN there would collide with another request's. Its reads cannot interleave anyway.
+        self._sqlite_file = is_sqlite_file(engine.url.render_as_string(hide_password=False))
 
     async def add(self, draft: TaskDraft, now: datetime) -> Task:
         statement = (
@@ -114,11 +118,25 @@ class SqlTaskRepository:
             page = page.where(_page_status_condition(query))
         page = page.limit(query.limit).offset(query.offset)
         with unavailable_as_domain_error():
-            # One transaction: on SQLite (WAL) both reads see one snapshot.
-            async with self._engine.begin() as connection:
+            async with self._engine.connect() as connection:
+                await self._begin_snapshot(connection)
                 total = (await connection.execute(count)).scalar_one()
                 rows = (await connection.execute(page)).mappings().all()
+                await connection.rollback()  # read only
         return TaskPage(items=[_to_task(r) for r in rows], total=total, limit=query.limit, offset=query.offset)
+
+    async def _begin_snapshot(self, connection: AsyncConnection) -> None:
+        """Make the count and the page read one snapshot, so `total` agrees with `items`.
+
+        PostgreSQL's default READ COMMITTED gives each statement its own snapshot: REPEATABLE
+        READ gives the transaction one. Python's sqlite3 driver begins no transaction before a
+        SELECT, so each read would see its own: an explicit BEGIN makes them share the first
+        read's (in WAL mode a reader never blocks the writer).
+        """
+        if connection.dialect.name == "postgresql":
+            await connection.execution_options(isolation_level="REPEATABLE READ")
+        elif self._sqlite_file:
+            await connection.exec_driver_sql("BEGIN")
 
     async def ping(self) -> None:
         with unavailable_as_domain_error():
