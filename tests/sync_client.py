@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.ports.clock import Clock
+from taskservice.ports.repository import TaskStore
 from tests.conftest import make_settings
 
 SyncClient = TestClient[RequestContextMiddleware]
@@ -32,10 +33,18 @@ def empty_store(store_kind: str, database_url: str) -> None:
         asyncio.run(_truncate_postgres(database_url))
 
 
-def open_client(store_kind: str, database_url: str, *, clock: Clock | None = None, **environ: str) -> SyncClient:
-    """A started client on an empty store; the caller must `close()` it."""
+def open_client(
+    store_kind: str,
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    repository: TaskStore | None = None,
+    **environ: str,
+) -> SyncClient:
+    """A started client on an empty store (or on `repository`); the caller must `__exit__` it."""
     empty_store(store_kind, database_url)
-    client: SyncClient = TestClient(create_app(make_settings(DATABASE_URL=database_url, **environ), clock=clock))
+    settings = make_settings(DATABASE_URL=database_url, **environ)
+    client: SyncClient = TestClient(create_app(settings, clock=clock, repository=repository))
     client.__enter__()
     return client
 

@@ -6,15 +6,19 @@ moves) on an empty store and drives it through Litestar's synchronous TestClient
 state machines are synchronous, and the TestClient runs the app on a portal thread.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final
 
 import httpx
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
+from taskservice.adapters.memory import InMemoryTaskRepository
+from taskservice.domain.task import Task
+from taskservice.ports.repository import TaskStore
 from tests.property.model import TASK_FIELDS, ReferenceModel, WireTask, instant
 from tests.strategies import create_bodies, invalid_titles, list_queries, patch_bodies
 from tests.sync_client import open_client
@@ -33,11 +37,12 @@ class SteppingClock:
 
 
 class Store:
-    """Where the app under test keeps its tasks."""
+    """Where the app under test keeps its tasks; `repository` replaces the one settings would build."""
 
-    def __init__(self, kind: str, database_url: str) -> None:
+    def __init__(self, kind: str, database_url: str, repository: Callable[[], TaskStore] | None = None) -> None:
         self.kind = kind
         self.database_url = database_url
+        self.repository = repository
 
 
 class TaskServiceMachine(RuleBasedStateMachine):
@@ -46,7 +51,8 @@ class TaskServiceMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = SteppingClock()
-        self.client = open_client(self.store.kind, self.store.database_url, clock=self.clock)
+        repository = self.store.repository() if self.store.repository else None
+        self.client = open_client(self.store.kind, self.store.database_url, clock=self.clock, repository=repository)
         self.model = ReferenceModel()
 
     def teardown(self) -> None:
@@ -67,7 +73,8 @@ class TaskServiceMachine(RuleBasedStateMachine):
         return response
 
     def expect_error(self, response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-        assert (response.status_code, response.json()["error"]["code"]) == (status, code), response.text
+        assert response.status_code == status, response.text
+        assert response.json()["error"]["code"] == code, response.text
         details: dict[str, Any] = response.json()["error"]["details"]
         return details
 
@@ -232,3 +239,18 @@ def test_service_matches_the_reference_model(store_kind: str, database_url: str)
         machine,
         settings=settings(max_examples=examples, stateful_step_count=30),
     )
+
+
+class ForgetsDeletes(InMemoryTaskRepository):
+    """A wrong store: it acknowledges a delete and keeps the task."""
+
+    async def remove(self, task_id: int) -> Task | None:
+        return await self.get(task_id)
+
+
+def test_the_machine_fails_on_a_store_that_forgets_deletes() -> None:
+    """The check above can fail: a plausible bug is caught within a few examples."""
+    machine = type("OnForgetfulStore", (TaskServiceMachine,), {"store": Store("memory", "memory://", ForgetsDeletes)})
+    quiet = settings(max_examples=100, stateful_step_count=30, derandomize=True, database=None, phases=[Phase.generate])
+    with pytest.raises(AssertionError):
+        run_state_machine_as_test(machine, settings=quiet)
