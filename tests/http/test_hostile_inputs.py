@@ -172,20 +172,29 @@ def test_titles_that_only_look_alike_are_different_keys(client: SyncClient, firs
 
 @pytest.mark.parametrize(
     "raw",
-    [b'"3"', b"true", b"false", b"null", b"3.5", b"0", b"-0", b"-0.0", b"6", b"9223372036854775808", b"1e400", b"[3]"],
+    [
+        b'"3"',
+        b"true",
+        b"false",
+        b"null",
+        b"3.5",
+        b"0",
+        b"-0",
+        b"-0.0",
+        b"6",
+        b"9223372036854775808",
+        b"1e400",
+        b"[3]",
+        b"3.0",
+        b"1e0",
+        b"5.000",
+        b"0.2e1",
+    ],
 )
 def test_a_priority_that_is_not_an_integer_from_1_to_5_is_refused(client: SyncClient, raw: bytes) -> None:
     body = b'{"title": "Priority probe", "priority": ' + raw + b"}"
     response = refused(client, 422, "validation_error", "POST", "/v1/tasks", content=body, headers=JSON)
     assert field_errors(response) == [("body", "priority")]
-
-
-@pytest.mark.parametrize(("raw", "value"), [(b"3.0", 3), (b"1e0", 1), (b"5.000", 5), (b"0.2e1", 2)])
-def test_a_whole_number_written_as_a_float_is_that_integer(client: SyncClient, raw: bytes, value: int) -> None:
-    """JSON Schema 2020-12 (the documented OpenAPI 3.1 schema) counts 3.0 as an integer."""
-    body = b'{"title": "Whole float", "priority": ' + raw + b"}"
-    with created(client, content=body, headers=JSON) as task:
-        assert task["priority"] == value
 
 
 # --- path ids --------------------------------------------------------------------------------------

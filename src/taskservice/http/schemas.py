@@ -1,11 +1,10 @@
 """Wire schemas for request bodies, and their strict decoding.
 
 Bodies are decoded here with msgspec in strict mode rather than by Litestar's `data`
-parameter: Litestar converts request data leniently (`"3"` would become the priority 3),
-which the contract forbids. A whole number written as a float (`3.0`, `1e0`) is an integer,
-as in the JSON Schema of the documented OpenAPI 3.1 schema. Of duplicate keys in an object,
-the last one wins. The OpenAPI document still describes these
-structs (see `http/openapi.py`).
+parameter: Litestar converts request data leniently (`"3"` and `3.0` would become the
+priority 3), which the contract forbids: a JSON number written with a fraction or exponent is
+never an integer here. Of duplicate keys in an object, the last one wins. The OpenAPI
+document still describes these structs (see `http/openapi.py`).
 """
 
 import re
@@ -86,7 +85,6 @@ BodyT = TypeVar("BodyT", TaskCreate, TaskPatch)
 
 _decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
 _PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
-_FLOAT_FOR_INT: Final = "Expected `int`, got `float`"
 _NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `(?P<name>[^`]*)`")
 
 
@@ -103,39 +101,16 @@ async def read_body(request: Request[Any, Any, Any], body_type: type[BodyT]) -> 
         return decoder.decode(body)
     except msgspec.ValidationError as error:
         _raise_read_only(body)
-        problem = error
+        raise RequestValidationError([_field_error(str(error))]) from None
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
         # msgspec raises UnicodeDecodeError, not DecodeError, for invalid UTF-8 inside a string.
         message = "The body is empty; expected a JSON object." if not body else f"Malformed JSON: {error}"
         raise RequestValidationError([FieldError("body", "", message)]) from None
-    if str(problem).startswith(_FLOAT_FOR_INT) and (document := _whole_numbers_as_integers(body)) is not None:
-        try:
-            return msgspec.convert(document, body_type, strict=True)
-        except msgspec.ValidationError as error:
-            problem = error
-    raise RequestValidationError([_field_error(str(problem))]) from None
 
 
 def _is_json(content_type: str) -> bool:
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
-
-
-def _whole_numbers_as_integers(body: bytes) -> dict[str, Any] | None:
-    """The top-level object with every whole float (`3.0`, `1e0`) as an int; None if not an object.
-
-    The documented schema is OpenAPI 3.1, whose JSON Schema counts any number with a zero
-    fractional part as an integer, so `"priority": 3.0` is the priority 3. Strings (`"3"`),
-    booleans and fractions stay errors. Only called when the strict decoder's first complaint
-    was such a float, so an earlier ill-typed duplicate key is still refused.
-    """
-    document = _any_object(body)
-    if document is None:
-        return None
-    return {
-        name: int(value) if isinstance(value, float) and value.is_integer() else value
-        for name, value in document.items()  # pyright: ignore[reportUnknownVariableType]
-    }
 
 
 def _raise_read_only(body: bytes) -> None:
