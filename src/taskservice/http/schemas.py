@@ -15,8 +15,9 @@ from litestar import Request
 
 from taskservice.domain.task import (
     DESCRIPTION_MAX_LENGTH,
+    PRIORITY_MAX,
+    PRIORITY_MIN,
     TITLE_MAX_LENGTH,
-    Priority,
     TaskChanges,
     TaskDraft,
     TaskStatus,
@@ -53,6 +54,19 @@ Description = Annotated[
         max_length=DESCRIPTION_MAX_LENGTH,
         description="No NUL characters.",
         extra_json_schema={"pattern": NO_NUL_PATTERN},
+    ),
+]
+
+
+# JSON Schema's `integer` admits 5.0, which this API refuses (strict types); listing the values
+# keeps schema-driven clients and fuzzers to the integers themselves.
+Priority = Annotated[
+    int,
+    msgspec.Meta(
+        ge=PRIORITY_MIN,
+        le=PRIORITY_MAX,
+        description="1 (lowest) to 5 (highest); a JSON integer (5.0 is refused).",
+        extra_json_schema={"enum": list(range(PRIORITY_MIN, PRIORITY_MAX + 1))},
     ),
 ]
 
