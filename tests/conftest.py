@@ -1,6 +1,7 @@
 """Shared fixtures: settings, stores (memory, SQLite file, PostgreSQL) and the real app."""
 
 import os
+import random
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,11 +21,38 @@ from taskservice.ports.repository import TaskStore
 from taskservice.settings import Settings, load_settings
 from tests.databases import fresh_postgres_database
 
-hypothesis_settings.register_profile("quick", max_examples=25, deadline=None)
+# "quick" for the edit-test loop, "ci" (deeper) when CI is set; HYPOTHESIS_PROFILE overrides both.
+# Both print the @reproduce_failure blob of a failing example.
+hypothesis_settings.register_profile("quick", max_examples=25, deadline=None, print_blob=True)
 hypothesis_settings.register_profile(
     "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "quick"))
+
+_SEED_OPTION = "--hypothesis-seed"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Pick the run's Hypothesis seed up front (unless given), so any run can be repeated exactly."""
+    if config.getoption(_SEED_OPTION, None) is None:
+        config.option.hypothesis_seed = str(random.SystemRandom().randrange(2**32))
+
+
+def _seed_line(config: pytest.Config) -> str:
+    seed = config.getoption(_SEED_OPTION)
+    profile = hypothesis_settings.get_current_profile_name()
+    return f"hypothesis profile {profile!r}, seed {seed}: repeat this run with {_SEED_OPTION}={seed}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _seed_line(config)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    if exitstatus != 0:
+        terminalreporter.write_line(_seed_line(config))
+
 
 STORES = ("memory", "sqlite", "postgres")
 

@@ -22,10 +22,10 @@ def admin_url() -> str:
     return os.environ.get("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
 
 
-async def _admin(sql: str) -> None:
+async def _admin(sql: str, url: str | None = None) -> None:
     """One statement on the admin database, outside a transaction (CREATE/DROP DATABASE need that)."""
     engine = create_async_engine(
-        admin_url(), isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"timeout": 5}
+        url or admin_url(), isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"timeout": 5}
     )
     try:
         async with engine.connect() as connection:
@@ -35,18 +35,18 @@ async def _admin(sql: str) -> None:
 
 
 @functools.cache
-def _postgres_problem() -> str | None:
-    """Why the PostgreSQL server cannot be used, or None; asked once per test run."""
+def _postgres_problem(url: str) -> str | None:
+    """Why the PostgreSQL server at `url` cannot be used, or None; asked once per test run."""
     try:
-        asyncio.run(_admin("SELECT 1"))
+        asyncio.run(_admin("SELECT 1", url))
     except (OSError, TimeoutError, sa_exc.DBAPIError) as error:
-        return f"PostgreSQL at {make_url(admin_url()).render_as_string()} is not reachable: {error!r}"
+        return f"PostgreSQL at {make_url(url).render_as_string()} is not reachable: {error!r}"
     return None
 
 
 def require_postgres() -> None:
     """Skip (locally) or fail (CI=true) when the PostgreSQL server does not answer."""
-    problem = _postgres_problem()
+    problem = _postgres_problem(admin_url())
     if problem is None:
         return
     if os.environ.get("CI", "").lower() in ("true", "1"):

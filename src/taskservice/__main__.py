@@ -13,6 +13,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from importlib.metadata import version
 from types import FrameType
 from typing import Final
 
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         description="The team's canonical list of tasks over HTTP/JSON. Without a command, serves.",
         epilog=_SETTINGS_HELP,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('taskservice')}")
     commands = parser.add_subparsers(dest="command", metavar="{serve,migrate,check}")
     commands.add_parser(
         "serve",
@@ -105,7 +107,8 @@ def serve(settings: Settings) -> int:
     # uvicorn re-raises the signal that stopped it once it has shut down gracefully, to get the
     # signal's default action; for SIGTERM that is death by signal (exit 143), which would turn
     # a clean stop into a failure for the container runtime. The work is done by then: exit 0.
-    # (SIGINT already ends as a KeyboardInterrupt that uvicorn.run swallows.)
+    # (SIGINT already ends as a KeyboardInterrupt that uvicorn.run swallows.) A SIGTERM in the
+    # instant before uvicorn installs its own handlers lands here too and simply ends start-up.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         "taskservice.bootstrap:app_from_environment",

@@ -16,7 +16,7 @@ from taskservice.adapters.dispatcher import EventDispatcher, Listener
 from taskservice.adapters.listeners import default_registry
 from taskservice.adapters.memory import InMemoryTaskRepository
 from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.migrations import upgrade_to_head
+from taskservice.adapters.sql.migrations import require_head, upgrade_to_head
 from taskservice.adapters.sql.repository import SqlTaskRepository
 from taskservice.http.app import build_http_app
 from taskservice.http.middleware import RequestContextMiddleware
@@ -60,8 +60,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None]:
-        if engine is not None and settings.migrate_on_start:
-            await upgrade_to_head(engine)
+        if engine is not None:
+            await (upgrade_to_head(engine) if settings.migrate_on_start else require_head(engine))
         await dispatcher.start()
         try:
             yield

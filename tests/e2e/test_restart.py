@@ -3,13 +3,17 @@
 (The throw-away stores are checked in-process, in tests/http/test_stores.py: a process start costs
 seconds here.)"""
 
+import contextlib
 import signal
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 
+from taskservice.adapters.sql.migrations import alembic_config
 from tests.e2e.server import RunningServer, run_server, stop
 
 pytestmark = pytest.mark.e2e
@@ -34,8 +38,12 @@ def test_tasks_written_before_a_restart_are_read_back_after_it(tmp_path: Path) -
         before = everything(first)
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it: either exit is a clean stop.
         assert stop(first) in (0, -signal.SIGTERM), first.log()
-    # The embedded default: a SQLite file in the working directory.
-    assert (tmp_path / "taskservice.db").is_file()
+    # The embedded default: a SQLite file in the working directory, in WAL mode, migrated to head.
+    database = tmp_path / "taskservice.db"
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        [(revision,)] = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert revision == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     with run_server(tmp_path) as second:
         assert everything(second) == before

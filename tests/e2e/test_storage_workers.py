@@ -1,7 +1,7 @@
 """Several worker processes on one database: the title key stays unique under real races.
 
 WORKERS=2 on PostgreSQL and on the SQLite file (WAL + busy_timeout serialise the writers; see
-docs/storage.md). Both workers run start-up migrations against a fresh database at once.
+docs/storage.md), each on a fresh database that the service migrates on start.
 """
 
 import asyncio

@@ -1,9 +1,9 @@
-"""Hand-written fakes for the event tests (until a shared tests/fakes.py lands on main)."""
+"""Fakes for the event tests, beyond the shared ones in tests/fakes.py."""
 
 import asyncio
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import msgspec
 
@@ -11,35 +11,26 @@ from taskservice.adapters.memory import InMemoryTaskRepository
 from taskservice.domain.errors import StorageUnavailable
 from taskservice.domain.events import TaskEvent
 from taskservice.domain.task import Task, TaskDraft
+from tests.fakes import RecordingPublisher
 
 
-class FixedClock:
-    def __init__(self, now: datetime = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) -> None:
-        self._now = now
+class JournalingPublisher(RecordingPublisher):
+    """The shared recording publisher, also keeping each `publish` call as one batch and writing
+    "published …" to `journal`, so tests can order it against the repository's commits."""
 
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
-
-
-class RecordingPublisher:
-    """Keeps every published batch; writes "published" to `journal` so tests can order it
-    against the repository's commits."""
-
-    def __init__(self, journal: list[str] | None = None) -> None:
+    def __init__(self, journal: list[str]) -> None:
+        super().__init__()
         self.batches: list[list[TaskEvent]] = []
         self._journal = journal
 
-    @property
-    def events(self) -> list[TaskEvent]:
-        return [event for batch in self.batches for event in batch]
-
     def publish(self, events: Sequence[TaskEvent]) -> None:
+        super().publish(events)
         self.batches.append(list(events))
-        if self._journal is not None:
-            self._journal.append("published " + ",".join(type(e).__name__ for e in events))
+        self._journal.append("published " + ",".join(type(e).__name__ for e in events))
+
+    def clear(self) -> None:
+        self.events.clear()
+        self.batches.clear()
 
 
 class JournalingRepository(InMemoryTaskRepository):

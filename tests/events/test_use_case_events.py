@@ -19,7 +19,8 @@ from taskservice.domain.events import (
 )
 from taskservice.domain.task import Task, TaskChanges, TaskStatus, make_changes, make_draft
 from taskservice.usecases.tasks import MAX_WRITE_ATTEMPTS, TaskUseCases
-from tests.events.fakes import FixedClock, JournalingRepository, RecordingPublisher
+from tests.events.fakes import JournalingPublisher, JournalingRepository
+from tests.fakes import FixedClock
 from tests.strategies import descriptions, statuses, task_changes
 
 
@@ -28,7 +29,7 @@ class World:
         self.journal: list[str] = []
         self.repository = JournalingRepository(self.journal)
         self.clock = FixedClock()
-        self.publisher = RecordingPublisher(self.journal)
+        self.publisher = JournalingPublisher(self.journal)
         self.tasks = TaskUseCases(self.repository, self.clock, self.publisher)
 
     async def seed(
@@ -37,9 +38,9 @@ class World:
         """A stored task, then a clean slate: no events, nothing journaled, a minute later."""
         draft = make_draft(title=title, priority=3, description=description, status=status)
         task = await self.tasks.create(draft, request_id="seed")
-        self.publisher.batches.clear()
+        self.publisher.clear()
         self.journal.clear()
-        self.clock.advance(60)
+        self.clock.advance(timedelta(minutes=1))
         return task
 
 

@@ -57,9 +57,9 @@ async def test_returns_409_when_title_key_is_taken_and_names_the_title_as_sent(c
     assert await listing(client) == before
 
 
-async def test_titles_that_differ_inside_are_not_duplicates(client: Client) -> None:
+async def test_titles_that_differ_inside_are_not_duplicates(memory_client: Client) -> None:
     for title in ("Fix bug", "Fix  bug", "Fix bug!"):
-        assert (await client.post("/v1/tasks", json={"title": title, "priority": 1})).status_code == 201
+        assert (await memory_client.post("/v1/tasks", json={"title": title, "priority": 1})).status_code == 201
 
 
 async def test_title_length_counts_characters_after_trimming(memory_client: Client) -> None:
@@ -88,6 +88,7 @@ async def test_description_length_counts_characters(memory_client: Client) -> No
         ({"title": "ok"}, "priority"),
         ({"title": "ok", "priority": "3"}, "priority"),
         ({"title": "ok", "priority": 3.0}, "priority"),
+        ({"title": "ok", "priority": 3.5}, "priority"),
         ({"title": "ok", "priority": True}, "priority"),
         ({"title": "ok", "priority": None}, "priority"),
         ({"title": "ok", "priority": 0}, "priority"),
@@ -164,6 +165,7 @@ async def test_a_json_body_is_read_whatever_json_content_type_declares_it(
         (b"42", ""),
         (b"null", ""),
         (b'{"title": "t", "priority": 1} trailing', ""),
+        (b'\xef\xbb\xbf{"title": "t", "priority": 1}', ""),
     ],
 )
 async def test_returns_422_for_malformed_json_and_bodies_that_are_not_objects(

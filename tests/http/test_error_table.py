@@ -146,16 +146,14 @@ async def test_the_default_body_limit_is_64_kib(memory_client: Client) -> None:
         "",
     ],
 )
-@pytest.mark.parametrize(("method", "path"), [("POST", "/v1/tasks"), ("PUT", "/v1/tasks/1"), ("PATCH", "/v1/tasks/1")])
-async def test_a_body_declared_as_anything_but_json_is_415(
-    memory_client: Client, content_type: str, method: str, path: str
-) -> None:
+async def test_a_body_declared_as_anything_but_json_is_415(memory_client: Client, content_type: str) -> None:
     await memory_client.post("/v1/tasks", json={"title": "exists", "priority": 1})
     before = (await memory_client.get("/v1/tasks")).json()
-    response = await memory_client.request(
-        method, path, content=b'{"title": "t", "priority": 2}', headers={"content-type": content_type}
-    )
-    assert assert_error(response, 415, "unsupported_media_type")["details"] == {"content_type": content_type}
+    for method, path in (("POST", "/v1/tasks"), ("PUT", "/v1/tasks/1"), ("PATCH", "/v1/tasks/1")):
+        response = await memory_client.request(
+            method, path, content=b'{"title": "t", "priority": 2}', headers={"content-type": content_type}
+        )
+        assert assert_error(response, 415, "unsupported_media_type")["details"] == {"content_type": content_type}
     assert (await memory_client.get("/v1/tasks")).json() == before
 
 
@@ -239,6 +237,16 @@ async def test_an_unavailable_store_is_503_service_unavailable_with_retry_after(
         response = await client.patch("/v1/tasks/1", json={"priority": 1})
         assert_error(response, 503, "service_unavailable")
         assert int(response.headers["retry-after"]) >= 1
+
+
+@pytest.mark.parametrize(("app_env", "details"), [("dev", {"cause": "ConnectionRefusedError: refused"}), ("prod", {})])
+async def test_a_503_names_its_underlying_cause_in_dev_only(
+    client_for: ClientFactory, app_env: str, details: dict[str, str]
+) -> None:
+    error = StorageUnavailable("OperationalError")
+    error.__cause__ = ConnectionRefusedError("refused")
+    async with client_for(repository=BrokenStore(error), APP_ENV=app_env) as client:
+        assert assert_error(await client.get("/v1/tasks"), 503, "service_unavailable")["details"] == details
 
 
 async def test_every_error_response_carries_a_generated_request_id(memory_client: Client) -> None:

@@ -35,8 +35,8 @@ class TestGet:
         for path in (f"/v1/tasks/{task['id']}/", f"/v1/tasks/000{task['id']}"):
             assert (await memory_client.get(path)).json() == task, path
 
-    async def test_returns_404_task_not_found_with_the_id(self, client: Client) -> None:
-        response = await client.get(f"/v1/tasks/{MAX_ID}")
+    async def test_returns_404_task_not_found_with_the_id(self, memory_client: Client) -> None:
+        response = await memory_client.get(f"/v1/tasks/{MAX_ID}")
         assert assert_error(response, 404, "task_not_found")["details"] == {"id": MAX_ID}
 
 
@@ -77,10 +77,10 @@ class TestPut:
         assert (response.status_code, response.json()) == (200, task)
         assert await everything(client) == before
 
-    async def test_returns_404_for_an_unknown_id_and_creates_nothing(self, client: Client) -> None:
-        response = await client.put("/v1/tasks/77", json={"title": "A", "priority": 1})
+    async def test_returns_404_for_an_unknown_id_and_creates_nothing(self, memory_client: Client) -> None:
+        response = await memory_client.put("/v1/tasks/77", json={"title": "A", "priority": 1})
         assert assert_error(response, 404, "task_not_found")["details"] == {"id": 77}
-        assert (await everything(client))["total"] == 0
+        assert (await everything(memory_client))["total"] == 0
 
     async def test_returns_409_when_renaming_onto_another_tasks_key(self, client: Client) -> None:
         await create(client, title="First")
@@ -133,11 +133,11 @@ class TestPatch:
         assert field_errors(response) == [("body", field)]
         assert (await memory_client.get(f"/v1/tasks/{task['id']}")).json() == task
 
-    async def test_an_empty_object_is_422_empty_update(self, client: Client) -> None:
-        task = await create(client, title="A")
-        response = await client.patch(f"/v1/tasks/{task['id']}", json={})
+    async def test_an_empty_object_is_422_empty_update(self, memory_client: Client) -> None:
+        task = await create(memory_client, title="A")
+        response = await memory_client.patch(f"/v1/tasks/{task['id']}", json={})
         assert_error(response, 422, "empty_update")
-        assert (await client.get(f"/v1/tasks/{task['id']}")).json() == task
+        assert (await memory_client.get(f"/v1/tasks/{task['id']}")).json() == task
 
     async def test_with_equal_values_returns_200_and_bumps_nothing(self, client: Client) -> None:
         task = await create(client, title="A", description=None)
@@ -146,8 +146,8 @@ class TestPatch:
         assert (response.status_code, response.json()) == (200, task)
         assert await everything(client) == before
 
-    async def test_returns_404_for_an_unknown_id(self, client: Client) -> None:
-        response = await client.patch("/v1/tasks/5", json={"priority": 1})
+    async def test_returns_404_for_an_unknown_id(self, memory_client: Client) -> None:
+        response = await memory_client.patch("/v1/tasks/5", json={"priority": 1})
         assert assert_error(response, 404, "task_not_found")["details"] == {"id": 5}
 
     async def test_returns_409_when_renaming_onto_another_tasks_key(self, client: Client) -> None:
@@ -200,8 +200,8 @@ class TestDelete:
         assert_error(await client.get(f"/v1/tasks/{task['id']}"), 404, "task_not_found")
         assert (await everything(client))["items"] == [keep]
 
-    async def test_returns_404_when_the_task_does_not_exist(self, client: Client) -> None:
-        response = await client.delete("/v1/tasks/3")
+    async def test_returns_404_when_the_task_does_not_exist(self, memory_client: Client) -> None:
+        response = await memory_client.delete("/v1/tasks/3")
         assert assert_error(response, 404, "task_not_found")["details"] == {"id": 3}
 
     async def test_frees_the_title_key(self, client: Client) -> None:

@@ -105,6 +105,8 @@ async def test_request_bodies_refuse_unknown_fields_and_state_the_rules(document
         assert schema["properties"]["description"]["anyOf"][1] == {"type": "null"}
     create = found[("/v1/tasks", "post")]["requestBody"]["content"]["application/json"]["schema"]
     assert set(create["required"]) == {"title", "priority"}
+    assert (create["properties"]["status"]["default"], create["properties"]["description"]["default"]) == ("new", None)
+    assert create["properties"]["status"]["enum"] == sorted(["new", "in_progress", "completed"])
     patch = found[("/v1/tasks/{task_id}", "patch")]["requestBody"]["content"]["application/json"]["schema"]
     assert patch["required"] == []
 
@@ -119,3 +121,29 @@ async def test_parameters_are_described_with_integer_bounds(document: dict[str, 
     assert listed["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}
     assert listed["order_by"]["schema"]["enum"] == ["priority", "created_at", "updated_at", "title"]
     assert listed["status"]["schema"]["items"]["enum"] == ["new", "in_progress", "completed"]
+
+
+CODES_BY_STATUS = {
+    404: {"task_not_found", "not_found"},
+    409: {"duplicate_task"},
+    413: {"payload_too_large"},
+    415: {"unsupported_media_type"},
+    422: {"validation_error", "read_only_field", "empty_update"},
+    500: {"internal_error"},
+    503: {"service_unavailable"},
+}
+
+
+async def test_error_examples_show_the_contracts_codes(document: dict[str, Any]) -> None:
+    for key, operation in operations(document).items():
+        for status, response in operation["responses"].items():
+            if status.startswith("2"):
+                continue
+            examples = response["content"]["application/json"]["examples"].values()
+            codes = {example["value"]["error"]["code"] for example in examples}
+            assert codes == CODES_BY_STATUS[int(status)], (key, status)
+
+
+async def test_the_location_of_a_created_task_is_documented(document: dict[str, Any]) -> None:
+    headers = operations(document)[("/v1/tasks", "post")]["responses"]["201"]["headers"]
+    assert headers["Location"]["required"] is True

@@ -74,3 +74,22 @@ async def test_drift_check_reports_models_that_disagree_with_the_migrations(
     found = await differences(empty_database_url, models())
 
     assert [diff[0] for diff in found] == [expected]
+
+
+def _models_with_an_index_turned_around() -> MetaData:
+    changed = MetaData(naming_convention=metadata.naming_convention)
+    table = metadata.tables["tasks"].to_metadata(changed)
+    table.indexes = {index for index in table.indexes if index.name != "ix_tasks_priority_desc"}
+    Index("ix_tasks_priority_desc", table.c.priority.asc(), table.c.created_at, table.c.id)
+    return changed
+
+
+@pytest.mark.postgres
+async def test_drift_check_on_postgresql_reports_an_index_whose_direction_changed(empty_postgres_url: str) -> None:
+    """SQLite's reflection does not report index directions; PostgreSQL's does, and CI runs both."""
+    found = await differences(empty_postgres_url, _models_with_an_index_turned_around())
+
+    assert [(diff[0], diff[1].name) for diff in found] == [
+        ("remove_index", "ix_tasks_priority_desc"),
+        ("add_index", "ix_tasks_priority_desc"),
+    ]

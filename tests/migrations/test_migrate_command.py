@@ -27,7 +27,8 @@ WHERE locktype = 'advisory' AND NOT granted
 @contextmanager
 def migrators(database_url: str, count: int) -> Generator[Sequence[subprocess.Popen[bytes]]]:
     """`count` `taskservice migrate` processes started together; killed if still running after."""
-    environ = {**os.environ, "APP_ENV": "test", "DATABASE_URL": database_url}
+    # A short statement timeout: waiting for the migration lock, or a long migration, must not hit it.
+    environ = {**os.environ, "APP_ENV": "test", "DATABASE_URL": database_url, "DB_STATEMENT_TIMEOUT": "0.5"}
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "taskservice", "migrate"],
@@ -69,8 +70,9 @@ async def test_migrate_command_upgrades_an_empty_database_to_head(empty_database
 
 @pytest.mark.postgres
 async def test_migrators_released_at_the_same_moment_take_turns_and_all_succeed(empty_postgres_url: str) -> None:
-    """The test holds the migration lock until every migrator waits on it, then lets all go at once:
-    without the lock they would all create the same tables together, and all but one would fail."""
+    """The test holds the migration lock until every migrator waits on it (for longer than the
+    statement timeout), then lets all go at once: without the lock they would all create the same
+    tables together, and all but one would fail."""
     count = 3
     engine = create_engine(empty_postgres_url)
     try:
@@ -84,6 +86,9 @@ async def test_migrators_released_at_the_same_moment_take_turns_and_all_succeed(
                     await asyncio.sleep(0.1)
                     waiting = (await holder.execute(text(_WAITING_FOR_LOCK))).scalar_one()
                 assert waiting == count
+                # Keep them waiting past DB_STATEMENT_TIMEOUT (and the driver's margin after it).
+                await asyncio.sleep(1.5)
+                assert all(p.poll() is None for p in processes), outcomes(processes)
                 await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
                 await holder.commit()
 

@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,13 @@ def test_help_explains_each_command(
     text = " ".join(capsys.readouterr().out.split())
     for phrase in explains:
         assert phrase in text
+
+
+def test_version_names_the_installed_release(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"taskservice {version('taskservice')}\n"
 
 
 BAD_SETTINGS = {

@@ -59,6 +59,7 @@ async def test_prod_writes_one_json_access_line_per_request_including_router_404
     assert [a["request_id"] for a in access] == ids
     for line in access:
         assert line.keys() >= ACCESS_KEYS
+        assert list(line)[:4] == ["timestamp", "level", "logger", "event"]
         assert line["event"] == "request"
         assert line["level"] == "info"
         assert isinstance(line["duration_ms"], float | int)
@@ -101,6 +102,7 @@ async def test_a_500_is_logged_once_with_its_traceback_and_request_id(capsys: py
     assert exception["exc_type"] == "RuntimeError"
     assert exception["exc_value"] == "disk on fire while reading 7"
     assert exception["frames"]  # the traceback, as structured frames
+    assert all("locals" not in frame for frame in exception["frames"])  # no task data copied into logs
     (access,) = access_lines(records)
     assert (access["status"], access["request_id"]) == (500, request_id)
 

@@ -1,16 +1,20 @@
 """The SQL store turns database errors into domain errors on both dialects, under real races."""
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import msgspec
+import pytest
+from sqlalchemy import text
 
 from taskservice.adapters.sql.database import create_engine
 from taskservice.adapters.sql.migrations import upgrade_to_head
 from taskservice.adapters.sql.repository import SqlTaskRepository
-from taskservice.domain.errors import DuplicateTitle
+from taskservice.domain.errors import DuplicateTitle, StorageUnavailable
 from taskservice.domain.listing import TaskQuery
 from taskservice.domain.task import TaskDraft, TaskStatus
 
@@ -87,3 +91,68 @@ async def test_ids_are_never_reused_after_the_highest_are_deleted_and_the_store_
 
         assert fresh.id > max(ids)
         assert {t.id for t in (await reopened.list(TaskQuery())).items} == {ids[0], fresh.id}
+
+
+async def test_a_write_that_outwaits_the_sqlite_busy_timeout_is_storage_unavailable_not_a_crash(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    engine = create_engine(sqlite_url, sqlite_busy_timeout=0.2)
+    try:
+        await upgrade_to_head(engine)
+        repository = SqlTaskRepository(engine)
+        # Another process's writer, in effect: a second connection holding SQLite's write lock.
+        with sqlite3.connect(tmp_path / "tasks.db", isolation_level=None) as other_writer:
+            other_writer.execute("BEGIN IMMEDIATE")
+            with pytest.raises(StorageUnavailable):
+                await repository.add(draft("blocked"), NOW)
+            other_writer.execute("ROLLBACK")
+
+        assert (await repository.add(draft("after the lock"), NOW)).id == 1
+    finally:
+        await engine.dispose()
+
+
+_TERMINATE_OTHERS = """
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()
+"""
+
+
+@pytest.mark.postgres
+async def test_a_terminated_postgres_connection_is_storage_unavailable_and_the_next_call_reconnects(
+    empty_postgres_url: str,
+) -> None:
+    """What a PostgreSQL restart or failover looks like to open connections (SQLSTATE 57P01)."""
+    async with opened(empty_postgres_url) as repository:
+        task = await repository.add(draft("survives"), NOW)
+        admin = create_engine(empty_postgres_url)
+        try:
+            async with admin.connect() as connection:
+                assert (await connection.execute(text(_TERMINATE_OTHERS))).scalar_one() >= 1
+        finally:
+            await admin.dispose()
+
+        with pytest.raises(StorageUnavailable):
+            await repository.get(task.id)
+        assert await repository.get(task.id) == task
+
+
+@pytest.mark.postgres
+async def test_a_statement_cancelled_by_the_postgres_statement_timeout_is_storage_unavailable(
+    empty_postgres_url: str,
+) -> None:
+    """SQLSTATE 57014: the server's statement_timeout cancels a statement stuck behind a lock."""
+    async with opened(empty_postgres_url) as repository:
+        engine = create_engine(empty_postgres_url, statement_timeout=0.3)
+        locker = create_engine(empty_postgres_url)
+        try:
+            async with locker.connect() as connection:
+                await connection.execute(text("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE"))
+                with pytest.raises(StorageUnavailable, match="57014"):
+                    await SqlTaskRepository(engine).add(draft("waits"), NOW)
+                await connection.rollback()
+            assert (await SqlTaskRepository(engine).add(draft("after"), NOW)).title == "after"
+        finally:
+            await engine.dispose()
+            await locker.dispose()
+        assert (await repository.list(TaskQuery())).total == 1

@@ -55,7 +55,9 @@ async def test_a_task_written_by_the_engine_reads_back_identically_through_sqlit
 
 
 async def test_a_write_that_queued_longer_than_the_timeout_is_refused_not_run_late(tmp_path: Path) -> None:
-    file = SqliteFile(str(tmp_path / "q.db"), configure_sqlite_connection, busy_timeout=1, queue_timeout=0.05)
+    file = SqliteFile(
+        str(tmp_path / "q.db"), lambda raw: configure_sqlite_connection(raw, 1000), busy_timeout=1, queue_timeout=0.05
+    )
     ran: list[str] = []
 
     def slow(_: SqliteConnection) -> None:

@@ -103,7 +103,7 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
             case EmptyUpdate():
                 return error_response(422, error.code, "The update names no field to change.")
             case StorageUnavailable():
-                _log.warning("storage_unavailable", reason=error.reason, cause=_describe(error.__cause__))
+                _log.warning("storage_unavailable", reason=error.reason)
                 details = _cause_details(error) if expose_causes else {}
                 return error_response(
                     503,

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Final
 import msgspec
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import (
+    Example,
     OpenAPIMediaType,
     OpenAPIType,
     Operation,
@@ -48,7 +49,10 @@ def inline_schema(struct: type[msgspec.Struct]) -> JsonSchema:
         if isinstance(node, dict):
             ref = node.get("$ref")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
             if isinstance(ref, str):
-                return resolve(definitions[ref.rsplit("/", 1)[-1]])
+                # Keep what sits beside the $ref (e.g. `"default": "new"` on status).
+                siblings: dict[str, Any] = {k: resolve(v) for k, v in node.items() if k != "$ref"}  # pyright: ignore[reportUnknownVariableType]
+                target: dict[str, Any] = resolve(definitions[ref.rsplit("/", 1)[-1]])
+                return {**target, **siblings}
             return {k: resolve(v) for k, v in node.items()}  # pyright: ignore[reportUnknownVariableType]
         if isinstance(node, list):
             return [resolve(item) for item in node]  # pyright: ignore[reportUnknownVariableType]
@@ -60,19 +64,27 @@ def inline_schema(struct: type[msgspec.Struct]) -> JsonSchema:
 
 
 def contract_operation(
-    *, body: type[msgspec.Struct] | None = None, parameters: tuple[Parameter, ...] = ()
+    *,
+    body: type[msgspec.Struct] | None = None,
+    body_rules: dict[str, Any] | None = None,
+    parameters: tuple[Parameter, ...] = (),
 ) -> type[Operation]:
+    """An Operation documenting `body` (plus extra JSON Schema `body_rules`) and `parameters`."""
+
     @dataclass
     class ContractOperation(Operation):
         _body: ClassVar[type[msgspec.Struct] | None] = body
+        _body_rules: ClassVar[dict[str, Any]] = dict(body_rules or {})
         _parameters: ClassVar[tuple[Parameter, ...]] = parameters
 
         def __post_init__(self) -> None:
             if self.responses is not None:
                 self.responses.pop("400", None)
             if self._body is not None:
+                schema = inline_schema(self._body)
+                schema.raw = {**(schema.raw or {}), **self._body_rules}
                 self.request_body = RequestBody(
-                    required=True, content={"application/json": OpenAPIMediaType(schema=inline_schema(self._body))}
+                    required=True, content={"application/json": OpenAPIMediaType(schema=schema)}
                 )
             if self._parameters:
                 replaced = {(p.name, p.param_in) for p in self._parameters}
@@ -132,7 +144,41 @@ def list_parameters(*, default_limit: int, max_limit: int) -> tuple[Parameter, .
 
 
 def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    return {status: ResponseSpec(data_container=ErrorEnvelope, description=_MEANING[status]) for status in statuses}
+    # Litestar would otherwise generate random strings as examples ("code": "DwEkQQHiBrm...").
+    return {
+        status: ResponseSpec(
+            data_container=ErrorEnvelope,
+            description=_MEANING[status],
+            generate_examples=False,
+            examples=[_example(*example) for example in _EXAMPLES[status]],
+        )
+        for status in statuses
+    }
+
+
+def _example(code: str, message: str, details: dict[str, Any]) -> Example:
+    request_id = "3f0c9a52-6d1e-4c1b-9a43-0d6f8e2b7a15"
+    return Example(
+        summary=code,
+        value={"error": {"code": code, "message": message, "details": details, "request_id": request_id}},
+    )
+
+
+_INVALID_PRIORITY: Final = {"source": "body", "field": "priority", "message": "Expected int, got str"}
+_EXAMPLES: Final[dict[int, list[tuple[str, str, dict[str, Any]]]]] = {
+    404: [("task_not_found", "No task with this id.", {"id": 7}), ("not_found", "No such route.", {})],
+    405: [("method_not_allowed", "This route does not support the method.", {})],
+    409: [("duplicate_task", "A task with this title already exists.", {"title": "Ship it"})],
+    413: [("payload_too_large", "The request body is too large.", {})],
+    415: [("unsupported_media_type", "The request body must be JSON.", {"content_type": "text/plain"})],
+    422: [
+        ("validation_error", "The request is not valid.", {"errors": [_INVALID_PRIORITY]}),
+        ("read_only_field", "The field 'id' is set by the server.", {"field": "id"}),
+        ("empty_update", "The update names no field to change.", {}),
+    ],
+    500: [("internal_error", "An unexpected error occurred.", {})],
+    503: [("service_unavailable", "The database is not available; retry shortly.", {})],
+}
 
 
 _MEANING: Final = {

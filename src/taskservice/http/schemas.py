@@ -2,8 +2,9 @@
 
 Bodies are decoded here with msgspec in strict mode rather than by Litestar's `data`
 parameter: Litestar converts request data leniently (`"3"` and `3.0` would become the
-priority 3), which the contract forbids. The OpenAPI document still describes these
-structs (see `http/openapi.py`).
+priority 3), which the contract forbids: a JSON number written with a fraction or exponent is
+never an integer here. Of duplicate keys in an object, the last one wins. The OpenAPI
+document still describes these structs (see `http/openapi.py`).
 """
 
 import re
@@ -14,8 +15,9 @@ from litestar import Request
 
 from taskservice.domain.task import (
     DESCRIPTION_MAX_LENGTH,
+    PRIORITY_MAX,
+    PRIORITY_MIN,
     TITLE_MAX_LENGTH,
-    Priority,
     TaskChanges,
     TaskDraft,
     TaskStatus,
@@ -26,6 +28,15 @@ from taskservice.http.errors import FieldError, ReadOnlyField, RequestValidation
 
 READ_ONLY_FIELDS: Final = ("id", "created_at", "updated_at", "completed_at", "version")
 
+# What str.strip() trims (every character with str.isspace()), as regex escapes that Python,
+# ECMA-262 and Rust regexes read alike. The patterns below document the domain's rules in the
+# OpenAPI schema; the domain enforces them (with clearer messages), a test checks they agree.
+_TRIMMED = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+TITLE_PATTERN: Final = (
+    rf"^[{_TRIMMED}]*[^{_TRIMMED}\x00]([^\x00]{{0,{TITLE_MAX_LENGTH - 2}}}[^{_TRIMMED}\x00])?[{_TRIMMED}]*$"
+)
+NO_NUL_PATTERN: Final = r"^[^\x00]*$"
+
 Title = Annotated[
     str,
     msgspec.Meta(
@@ -34,9 +45,30 @@ Title = Annotated[
             "Unique by its trimmed, casefolded form."
         ),
         examples=["Ship taskservice"],
+        extra_json_schema={"pattern": TITLE_PATTERN},
     ),
 ]
-Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX_LENGTH, description="No NUL characters.")]
+Description = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        description="No NUL characters.",
+        extra_json_schema={"pattern": NO_NUL_PATTERN},
+    ),
+]
+
+
+# JSON Schema's `integer` admits 5.0, which this API refuses (strict types); listing the values
+# keeps schema-driven clients and fuzzers to the integers themselves.
+Priority = Annotated[
+    int,
+    msgspec.Meta(
+        ge=PRIORITY_MIN,
+        le=PRIORITY_MAX,
+        description="1 (lowest) to 5 (highest); a JSON integer (5.0 is refused).",
+        extra_json_schema={"enum": list(range(PRIORITY_MIN, PRIORITY_MAX + 1))},
+    ),
+]
 
 
 class TaskCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -84,7 +116,8 @@ async def read_body(request: Request[Any, Any, Any], body_type: type[BodyT]) -> 
     except msgspec.ValidationError as error:
         _raise_read_only(body)
         raise RequestValidationError([_field_error(str(error))]) from None
-    except msgspec.DecodeError as error:
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
+        # msgspec raises UnicodeDecodeError, not DecodeError, for invalid UTF-8 inside a string.
         message = "The body is empty; expected a JSON object." if not body else f"Malformed JSON: {error}"
         raise RequestValidationError([FieldError("body", "", message)]) from None
 
@@ -96,14 +129,23 @@ def _is_json(content_type: str) -> bool:
 
 def _raise_read_only(body: bytes) -> None:
     """A server-owned field anywhere at the top level wins over other errors, whatever its position."""
+    document = _any_object(body)
+    for name in READ_ONLY_FIELDS:
+        if document is not None and name in document:
+            raise ReadOnlyField(name)
+
+
+def _any_object(body: bytes) -> dict[str, Any] | None:
+    """The body as an untyped JSON object, or None if it is not one.
+
+    Called after the typed decoder refused the body, which stops at the first wrong type: the
+    rest may still be malformed (`7x`), not UTF-8, or nested deeper than msgspec recurses.
+    """
     try:
         document = msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        return
-    if isinstance(document, dict):
-        for name in READ_ONLY_FIELDS:
-            if name in document:
-                raise ReadOnlyField(name)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None  # pyright: ignore[reportUnknownVariableType]
 
 
 def _field_error(message: str) -> FieldError:

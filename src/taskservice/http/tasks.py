@@ -4,7 +4,8 @@ from collections.abc import Generator
 from contextlib import contextmanager
 from typing import Any
 
-from litestar import Request, Response, delete, get, patch, post, put
+from litestar import HttpMethod, Request, Response, delete, get, patch, post, put, route
+from litestar.datastructures import ResponseHeader
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
@@ -40,6 +41,9 @@ def task_handlers(
         "/tasks",
         status_code=201,
         operation_id="createTask",
+        response_headers=[
+            ResponseHeader(name="Location", description="The new task's path.", documentation_only=True, required=True)
+        ],
         operation_class=contract_operation(body=TaskCreate),
         responses=error_responses(409, 413, 415, 422, 500, 503),
         description="Create a task. `title` and `priority` are required.",
@@ -93,7 +97,10 @@ def task_handlers(
     @patch(
         _ITEM,
         operation_id="patchTask",
-        operation_class=contract_operation(body=TaskPatch, parameters=(TASK_ID_PARAMETER,)),
+        # `{}` is refused (empty_update): the schema says so, so that clients and fuzzers know.
+        operation_class=contract_operation(
+            body=TaskPatch, body_rules={"minProperties": 1}, parameters=(TASK_ID_PARAMETER,)
+        ),
         responses=error_responses(404, 409, 413, 415, 422, 500, 503),
         description="Change the fields present; `null` clears `description`; `{}` is `empty_update`.",
     )
@@ -119,4 +126,27 @@ def task_handlers(
         refuse_query(request.query_params.multi_items())
         await tasks.delete(parsed_id, request_id=current_request_id())
 
-    return [create_task, list_tasks, get_task, replace_task, patch_task, delete_task]
+    handlers = [create_task, list_tasks, get_task, replace_task, patch_task, delete_task]
+    # The OPTIONS handlers go first: a path's first handler decides whether Litestar adds its own.
+    return [*_options_handlers(handlers), *handlers]
+
+
+def _options_handlers(handlers: list[HTTPRouteHandler]) -> list[HTTPRouteHandler]:
+    """An explicit OPTIONS answer per path, listing every method of the path in `Allow`.
+
+    Litestar's automatic OPTIONS handler lists only the methods of the handlers registered on
+    the path before it was created (litestar#4169): `OPTIONS /tasks` answered `Allow: OPTIONS, POST`.
+    """
+    methods: dict[str, set[str]] = {}
+    for handler in handlers:
+        for path in handler.paths:
+            methods.setdefault(path, {HttpMethod.OPTIONS.value}).update(handler.http_methods)
+    return [_options_handler(path, ", ".join(sorted(allowed))) for path, allowed in methods.items()]
+
+
+def _options_handler(path: str, allow: str) -> HTTPRouteHandler:
+    @route(path, http_method=[HttpMethod.OPTIONS], status_code=204, include_in_schema=False)
+    async def options() -> Response[None]:
+        return Response(None, status_code=204, headers={"Allow": allow})
+
+    return options

@@ -18,6 +18,21 @@ _UNAVAILABLE = (
 )
 
 
+# PostgreSQL SQLSTATEs (by class or code) that mean "try again shortly": connection exceptions,
+# insufficient resources (too many connections), operator intervention (statement timeout,
+# shutdown, starting up), lock timeouts, serialization failures and deadlocks. asyncpg raises
+# these as plain PostgresError, which SQLAlchemy wraps in a bare DBAPIError, not OperationalError.
+_RETRYABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+_RETRYABLE_SQLSTATES = ("55P03", "40001", "40P01")
+
+
+def _sqlstate(error: sa_exc.DBAPIError) -> str | None:
+    orig = error.orig
+    driver_error = orig.__cause__ if orig is not None else None
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(driver_error, "sqlstate", None)
+    return sqlstate if isinstance(sqlstate, str) else None
+
+
 def is_unique_violation(error: sa_exc.IntegrityError, index_name: str, sqlite_columns: str) -> bool:
     """True when `error` is a unique violation of `index_name`.
 
@@ -26,7 +41,7 @@ def is_unique_violation(error: sa_exc.IntegrityError, index_name: str, sqlite_co
     """
     orig = error.orig
     driver_error = orig.__cause__ if orig is not None else None
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(driver_error, "sqlstate", None)
+    sqlstate = _sqlstate(error)
     if sqlstate is not None:
         return sqlstate == "23505" and getattr(driver_error, "constraint_name", None) == index_name
     if getattr(orig, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_UNIQUE":
@@ -42,8 +57,23 @@ def unavailable_as_domain_error() -> Generator[None]:
     except sa_exc.IntegrityError:
         raise
     except _UNAVAILABLE as error:
-        raise StorageUnavailable(type(error).__name__) from error
+        raise StorageUnavailable(_reason(error)) from error
     except sa_exc.DBAPIError as error:
-        if error.connection_invalidated:
-            raise StorageUnavailable(type(error).__name__) from error
+        sqlstate = _sqlstate(error) or ""
+        if (
+            error.connection_invalidated
+            or sqlstate[:2] in _RETRYABLE_SQLSTATE_CLASSES
+            or sqlstate in _RETRYABLE_SQLSTATES
+        ):
+            reason = _reason(error)
+            raise StorageUnavailable(f"{reason} (SQLSTATE {sqlstate})" if sqlstate else reason) from error
         raise
+
+
+def _reason(error: BaseException) -> str:
+    """What went wrong, safe to log: SQLAlchemy's own text would add the statement and its
+    parameters (task titles, descriptions), so a wrapped driver error is described by itself."""
+    orig = error.orig if isinstance(error, sa_exc.DBAPIError) else None
+    if orig is not None:
+        return f"{type(error).__name__}: {type(orig).__name__}: {orig}"
+    return f"{type(error).__name__}: {error}"

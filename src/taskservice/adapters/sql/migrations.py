@@ -13,12 +13,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from taskservice.adapters.sql.database import create_engine
 from taskservice.adapters.sql.errors import unavailable_as_domain_error
 
 # The project root holds pyproject.toml ([tool.alembic]) and migrations/.
 PROJECT_ROOT = Path(__file__).resolve().parents[4]
 # Any fixed 64-bit number, the same in every process of this service.
 MIGRATION_LOCK_KEY = 0x7461736B73  # "tasks"
+# Opening the migration connection is bounded; the migration itself is not.
+_MIGRATION_CONNECT_TIMEOUT = 10.0
 
 
 def alembic_config() -> Config:
@@ -32,17 +35,49 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
     """Apply every pending migration; a no-op when the schema is current.
 
     PostgreSQL: a transaction-level advisory lock serialises concurrent starters; the
-    migrations run in that same transaction, so the loser waits and then finds head.
+    migrations run in that same transaction, so the loser waits and then finds head. Neither
+    the wait nor a migration is cut off by the service's statement timeout.
     SQLite: an exclusive file lock beside the database file does the same across processes.
     """
     with unavailable_as_domain_error(), _sqlite_file_lock(engine):
+        if engine.dialect.name != "postgresql":
+            async with engine.connect() as connection:
+                await connection.run_sync(_upgrade)
+            return
+        # Waiting for another starter's migration, or building an index on a big table, may
+        # take longer than the service's statement timeout: migrate on a connection without one.
+        unbounded = create_engine(
+            engine.url.render_as_string(hide_password=False),
+            pool_size=1,
+            pool_timeout=_MIGRATION_CONNECT_TIMEOUT,
+            statement_timeout=None,
+        )
+        try:
+            async with unbounded.connect() as connection:
+                await connection.run_sync(_upgrade)
+        finally:
+            await unbounded.dispose()
+
+
+class SchemaNotAtHead(RuntimeError):
+    """The database's schema is not the one this code needs, and start-up must not migrate it."""
+
+
+async def require_head(engine: AsyncEngine) -> None:
+    """Raise `SchemaNotAtHead` unless the database is at the newest revision (MIGRATE_ON_START=false)."""
+    with unavailable_as_domain_error():
         async with engine.connect() as connection:
-            await connection.run_sync(_upgrade)
+            current, heads = await connection.run_sync(_revisions)
+    if current != heads:
+        raise SchemaNotAtHead(
+            f"database schema is at {sorted(current) or 'no revision'}, this code needs {sorted(heads)}; "
+            "run `taskservice migrate` first (or start with MIGRATE_ON_START=true)"
+        )
 
 
-def current_revision_is_head(connection: Connection) -> bool:
+def _revisions(connection: Connection) -> tuple[set[str], set[str]]:
     heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
-    return set(MigrationContext.configure(connection).get_current_heads()) == heads
+    return set(MigrationContext.configure(connection).get_current_heads()), heads
 
 
 def _upgrade(connection: Connection) -> None:

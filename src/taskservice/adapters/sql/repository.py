@@ -27,7 +27,6 @@ from sqlalchemy.sql.elements import BindParameter, ClauseElement
 from sqlalchemy.sql.expression import Executable
 
 from taskservice.adapters.sql.database import (
-    SQLITE_BUSY_TIMEOUT_MS,
     configure_sqlite_connection,
     is_sqlite_file,
 )
@@ -117,23 +116,36 @@ class SqlTaskRepository:
         self._engine = engine
         self._lists: dict[_ListKey, tuple[ClauseElement, ClauseElement]] = {}
         url = engine.url
+        plain_file = is_sqlite_file(url.render_as_string(hide_password=False)) and not url.query
+        self._sqlite_path = url.database if plain_file else None
         self._file: SqliteFile | None = None
-        if is_sqlite_file(url.render_as_string(hide_password=False)) and not url.query and url.database:
-            pool = engine.sync_engine.pool
-            self._file = SqliteFile(
-                url.database,
-                configure_sqlite_connection,
-                busy_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
-                queue_timeout=pool.timeout() if isinstance(pool, QueuePool) else _DEFAULT_QUEUE_TIMEOUT,
-                on_statement=self._before_statement,
-            )
+        if self._sqlite_path is not None:
             # The service disposes the engine at shutdown (and tests after each case): close ours too.
             event.listen(engine.sync_engine, "engine_disposed", self._on_dispose)
 
-    def _before_statement(self, sql: str, params: Mapping[str, Any]) -> None:
+    async def _sqlite(self) -> SqliteFile | None:
+        """The sqlite3 path for a SQLite file (None on other stores), opened on first use."""
+        if self._sqlite_path is None or self._file is not None:
+            return self._file
+        # Its connections wait for locks as long as the engine's do (set by its connect hook).
+        async with self._engine.connect() as connection:
+            busy_ms = int((await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar_one())
+        if self._file is None:
+            pool = self._engine.sync_engine.pool
+            self._file = SqliteFile(
+                self._sqlite_path,
+                lambda raw: configure_sqlite_connection(raw, busy_ms),
+                busy_timeout=busy_ms / 1000,
+                queue_timeout=pool.timeout() if isinstance(pool, QueuePool) else _DEFAULT_QUEUE_TIMEOUT,
+                on_statement=self._statement_event,
+            )
+        return self._file
+
+    def _statement_event(self, phase: str, sql: str, params: Mapping[str, Any]) -> None:
         # Engine-level listeners (tracing, tests that read the SQL sent) still see every statement
         # the sqlite3 path runs; there is no SQLAlchemy connection or cursor to hand them.
-        listeners = self._engine.sync_engine.dispatch.before_cursor_execute
+        dispatch = self._engine.sync_engine.dispatch
+        listeners = dispatch.before_cursor_execute if phase == "before" else dispatch.after_cursor_execute
         if listeners:
             listeners(None, None, sql, params, None, False)  # pyright: ignore[reportArgumentType]
 
@@ -142,16 +154,21 @@ class SqlTaskRepository:
             self._file.close()
 
     async def _read(self, work: Callable[[StatementRunner], T], *, snapshot: bool = False) -> T:
+        """Run `work`'s reads; `snapshot`: all of them see one state of the store."""
         with unavailable_as_domain_error():
-            if self._file is not None:
-                return self._file.read(work, snapshot=snapshot)
-            async with self._engine.begin() as connection:
-                return await connection.run_sync(lambda sync: work(_EngineRunner(sync)))
+            if (file := await self._sqlite()) is not None:
+                return file.read(work, snapshot=snapshot)
+            async with self._engine.connect() as connection:
+                if snapshot and connection.dialect.name == "postgresql":
+                    # READ COMMITTED gives each statement its own snapshot; this gives the transaction one.
+                    await connection.execution_options(isolation_level="REPEATABLE READ")
+                async with connection.begin():
+                    return await connection.run_sync(lambda sync: work(_EngineRunner(sync)))
 
     async def _write(self, work: Callable[[StatementRunner], T]) -> T:
         with unavailable_as_domain_error():
-            if self._file is not None:
-                return await self._file.write(work)
+            if (file := await self._sqlite()) is not None:
+                return await file.write(work)
             async with self._engine.begin() as connection:
                 return await connection.run_sync(lambda sync: work(_EngineRunner(sync)))
 

@@ -97,7 +97,8 @@ def _result_processor(column: ColumnElement[Any]) -> Callable[[Any], Any] | None
     return column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None)
 
 
-StatementHook = Callable[[str, Mapping[str, Any]], None]
+# Called with ("before" | "after", SQL, parameters) around every statement.
+StatementHook = Callable[[str, str, Mapping[str, Any]], None]
 
 
 class SqliteConnection:
@@ -120,11 +121,13 @@ class SqliteConnection:
         compiled = self._compiled(statement)
         parameters = compiled.parameters(params or {})
         if self._on_statement is not None:
-            self._on_statement(compiled.sql, parameters)
+            self._on_statement("before", compiled.sql, parameters)
         try:
             raw = self.raw.execute(compiled.sql, parameters).fetchall()
         except sqlite3.Error as error:
             raise _as_sqlalchemy_error(compiled.sql, parameters, error) from error
+        if self._on_statement is not None:
+            self._on_statement("after", compiled.sql, parameters)
         return [compiled.row(r) for r in raw]
 
 
