@@ -77,8 +77,7 @@ async def test_drift_check_reports_models_that_disagree_with_the_migrations(
 
 
 def _models_with_an_index_turned_around() -> MetaData:
-    changed = MetaData(naming_convention=metadata.naming_convention)
-    table = metadata.tables["tasks"].to_metadata(changed)
+    changed, table = _copy_of_models()
     table.indexes = {index for index in table.indexes if index.name != "ix_tasks_priority_desc"}
     Index("ix_tasks_priority_desc", table.c.priority.asc(), table.c.created_at, table.c.id)
     return changed
