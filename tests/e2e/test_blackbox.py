@@ -15,7 +15,7 @@ import pytest
 
 from tests.databases import fresh_postgres_database
 from tests.ops.container import dockerfile_stages, exec_form
-from tests.ops.process import Server, executable, free_port, running
+from tests.process import Service, executable, running
 
 pytestmark = pytest.mark.e2e
 
@@ -36,12 +36,12 @@ class Launch:
         return [executable(program), *arguments]  # the image's PATH starts with its venv's bin
 
     def environment(self, workdir: Path, database_url: str | None) -> dict[str, str]:
-        environ = {"PORT": str(free_port())}
+        environ: dict[str, str] = {}  # PORT: a free one, from `running`
         if self.how == "dockerfile":
             image = {name: value for name, value in RUNTIME.env().items() if name != "PATH"}
             data = workdir / "data"  # the image's /data volume
             data.mkdir(exist_ok=True)
-            environ = {**image, **environ, "DATABASE_URL": image["DATABASE_URL"].replace("////data/", f"///{data}/")}
+            environ = {**image, "DATABASE_URL": image["DATABASE_URL"].replace("////data/", f"///{data}/")}
         if database_url is not None:
             environ["DATABASE_URL"] = database_url
         return environ
@@ -70,16 +70,15 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
 
 @contextmanager
 def serve(launch: Launch, workdir: Path, database_url: str | None) -> Generator[httpx.Client]:
-    with running(launch.argv(), launch.environment(workdir, database_url), workdir) as server:
+    with running(workdir, launch.environment(workdir, database_url), argv=launch.argv()) as server:
         with httpx.Client(base_url=server.base_url, timeout=10) as client:
             yield client
         stop_cleanly(server)
 
 
-def stop_cleanly(server: Server) -> None:
-    server.signal(signal.SIGTERM)
+def stop_cleanly(server: Service) -> None:
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it: either exit is a clean stop.
-    assert server.wait() in (0, -signal.SIGTERM), server.log()
+    assert server.stop() in (0, -signal.SIGTERM), server.log()
 
 
 def assert_envelope(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

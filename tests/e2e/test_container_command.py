@@ -3,7 +3,6 @@ environment on top) start a service that answers, reports itself healthy, logs J
 stops cleanly on `docker stop`'s SIGTERM. No container engine runs here; this is the next best thing."""
 
 import json
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from tests.databases import fresh_postgres_database
 from tests.ops.container import compose, dockerfile_stages, exec_form, healthcheck_command, interpolate
-from tests.ops.process import executable, free_port, running
+from tests.process import executable, running
 
 pytestmark = pytest.mark.e2e
 
@@ -48,12 +47,11 @@ def compose_environment(database_url: str) -> dict[str, str]:
 
 
 def run_as_the_container_would(environment: dict[str, str], workdir: Path) -> None:
-    port = free_port()
-    environment = {**environment, "PORT": str(port)}  # the container's 8000 may be taken on this host
-    with running(resolve(exec_form(RUNTIME.last("CMD"))), environment, workdir) as server:
+    # `running` sets PORT to a free port: the container's 8000 may be taken on this host.
+    with running(workdir, environment, argv=resolve(exec_form(RUNTIME.last("CMD")))) as server:
         healthcheck = subprocess.run(
             resolve(healthcheck_command(RUNTIME.last("HEALTHCHECK"))),
-            env={"PATH": "/usr/bin:/bin", **environment},
+            env={"PATH": "/usr/bin:/bin", **environment, "PORT": str(server.port)},
             cwd=workdir,
             capture_output=True,
             timeout=30,
@@ -65,8 +63,7 @@ def run_as_the_container_would(environment: dict[str, str], workdir: Path) -> No
             assert created.status_code == 201
             ready = client.get("/readyz")
             assert ready.json()["checks"]["database"]["status"] == "ok"
-        server.signal(signal.SIGTERM)  # docker stop
-        assert server.wait() == 0
+        assert server.stop() == 0  # docker stop: SIGTERM
         records = [json.loads(line) for line in server.log().splitlines()]  # prod: JSON lines only
     access = [r for r in records if r["logger"] == "taskservice.access"]
     assert [(r["method"], r["path"], r["status"]) for r in access] == [

@@ -14,30 +14,32 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from taskservice.adapters.sql.migrations import alembic_config
-from tests.e2e.server import RunningServer, run_server, stop
+from tests.process import Service, running
 
 pytestmark = pytest.mark.e2e
 
+ENVIRONMENT = {"HOST": "127.0.0.1", "APP_ENV": "test", "PYTHONUNBUFFERED": "1"}  # else the defaults
 
-def everything(server: RunningServer) -> dict[str, Any]:
+
+def everything(server: Service) -> dict[str, Any]:
     response = httpx.get(server.url("/v1/tasks?order_by=created_at&order_dir=asc&limit=500"), timeout=10)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def post(server: RunningServer, body: dict[str, Any]) -> httpx.Response:
+def post(server: Service, body: dict[str, Any]) -> httpx.Response:
     return httpx.post(server.url("/v1/tasks"), json=body, timeout=10)
 
 
 def test_tasks_written_before_a_restart_are_read_back_after_it(tmp_path: Path) -> None:
-    with run_server(tmp_path) as first:
+    with running(tmp_path, ENVIRONMENT) as first:
         ids = [post(first, {"title": f"task {n}", "priority": n + 1}).json()["id"] for n in range(3)]
         patched = httpx.patch(first.url(f"/v1/tasks/{ids[0]}"), json={"status": "completed"}, timeout=10)
         assert patched.status_code == 200
         assert httpx.delete(first.url(f"/v1/tasks/{ids[2]}"), timeout=10).status_code == 204
         before = everything(first)
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it: either exit is a clean stop.
-        assert stop(first) in (0, -signal.SIGTERM), first.log()
+        assert first.stop() in (0, -signal.SIGTERM), first.log()
     # The embedded default: a SQLite file in the working directory, in WAL mode, migrated to head.
     database = tmp_path / "taskservice.db"
     with contextlib.closing(sqlite3.connect(database)) as connection:
@@ -45,7 +47,7 @@ def test_tasks_written_before_a_restart_are_read_back_after_it(tmp_path: Path) -
         [(revision,)] = connection.execute("SELECT version_num FROM alembic_version").fetchall()
     assert revision == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
-    with run_server(tmp_path) as second:
+    with running(tmp_path, ENVIRONMENT) as second:
         assert everything(second) == before
         assert before["total"] == 2
         assert before["items"][0]["status"] == "completed"

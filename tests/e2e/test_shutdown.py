@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.ops.process import Server, executable, free_port, running
+from tests.process import Service, executable, running
 
 pytestmark = pytest.mark.e2e
 
@@ -20,19 +20,17 @@ IN_FLIGHT = 12
 WAIT_SECONDS = 10.0
 
 
-def environment(port: int, **extra: str) -> dict[str, str]:
+def environment(**extra: str) -> dict[str, str]:
     return {
         "APP_ENV": "qa",  # JSON lines, INFO: every line parses, access lines included
-        "PORT": str(port),
         "DATABASE_URL": "sqlite+aiosqlite:///tasks.db",
         **extra,
     }
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
-    with running([executable("taskservice")], environment(port, SHUTDOWN_TIMEOUT="10"), tmp_path) as started:
+def server(tmp_path: Path) -> Iterator[Service]:
+    with running(tmp_path, environment(SHUTDOWN_TIMEOUT="10"), argv=[executable("taskservice")]) as started:
         yield started
 
 
@@ -70,13 +68,13 @@ def wait_until_refused(port: int) -> None:
     raise AssertionError("the server still accepts connections after the signal")
 
 
-def log_records(server: Server) -> list[dict[str, Any]]:
+def log_records(server: Service) -> list[dict[str, Any]]:
     return [json.loads(line) for line in server.log().splitlines() if line.strip()]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_requests_in_flight_when_the_signal_arrives_all_complete_and_the_process_exits_0(
-    server: Server, tmp_path: Path, signum: signal.Signals
+    server: Service, tmp_path: Path, signum: signal.Signals
 ) -> None:
     in_flight = [start_create(server.port, n) for n in range(IN_FLIGHT)]
 
@@ -104,9 +102,8 @@ def test_requests_in_flight_when_the_signal_arrives_all_complete_and_the_process
 
 
 def test_a_request_that_never_finishes_is_cut_off_after_the_shutdown_timeout(tmp_path: Path) -> None:
-    port = free_port()
-    with running([executable("taskservice")], environment(port, SHUTDOWN_TIMEOUT="1"), tmp_path) as server:
-        stalled, _ = start_create(port, 0)  # its body never comes
+    with running(tmp_path, environment(SHUTDOWN_TIMEOUT="1"), argv=[executable("taskservice")]) as server:
+        stalled, _ = start_create(server.port, 0)  # its body never comes
         with stalled:
             server.signal(signal.SIGTERM)
             assert server.wait() == 0

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.databases import fresh_postgres_database
-from tests.storage.service import Service
+from tests.process import MODULE, running
 
 pytestmark = pytest.mark.e2e
 
@@ -45,28 +45,31 @@ async def write_until_refused(http: httpx.AsyncClient, index: int) -> dict[str, 
 async def test_acknowledged_writes_survive_sigterm_during_writes_and_a_restart(
     database_url: str, tmp_path: Path
 ) -> None:
-    service = Service({"DATABASE_URL": database_url, "SHUTDOWN_TIMEOUT": "5"}, tmp_path / "service.log")
-    try:
-        service.start()
+    environ = {
+        "APP_ENV": "test",
+        "LOG_LEVEL": "INFO",
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        "SHUTDOWN_TIMEOUT": "5",
+    }
+    with running(tmp_path, environ, argv=[*MODULE, "serve"], workers=1) as service:
         async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
             deleted = (await http.post("/v1/tasks", json={"title": "to delete", "priority": 1})).json()
             assert (await http.delete(f"/v1/tasks/{deleted['id']}")).status_code == 204
             writes = [asyncio.ensure_future(write_until_refused(http, i)) for i in range(WRITERS)]
             await asyncio.wait(writes, return_when=asyncio.FIRST_COMPLETED)
-            exit_code = await asyncio.to_thread(service.terminate)
+            exit_code = await asyncio.to_thread(service.stop)
             acknowledged = [task for task in await asyncio.gather(*writes) if task is not None]
 
         # uvicorn re-raises the SIGTERM it handled once shutdown is complete.
-        assert exit_code in (0, -signal.SIGTERM), service.log
-        assert "Application shutdown complete" in service.log
+        assert exit_code in (0, -signal.SIGTERM), service.log()
+        assert "Application shutdown complete" in service.log()
         assert acknowledged, "no write was acknowledged before SIGTERM"
 
-        service.start()
+        service.start()  # the restart
         async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
             stored = {task["id"]: task for task in (await http.get("/v1/tasks", params={"limit": 500})).json()["items"]}
             assert (await http.get(f"/v1/tasks/{deleted['id']}")).status_code == 404
-    finally:
-        service.kill()
 
     for task in acknowledged:
         assert task["id"] in stored, f"acknowledged task {task['id']} was lost"

@@ -12,27 +12,28 @@ import httpx
 import pytest
 
 from tests.databases import fresh_postgres_database
-from tests.storage.service import Service, running_service
+from tests.process import MODULE, Service, running
 
 pytestmark = pytest.mark.e2e
 
 RACERS = 50
 WORKERS = 2
+ENVIRONMENT = {"APP_ENV": "test", "LOG_LEVEL": "INFO", "HOST": "127.0.0.1"}
+SERVE = [*MODULE, "serve"]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Generator[Service]:
     directory = tmp_path_factory.mktemp(f"workers-{request.param}")
     if request.param == "sqlite":
-        with running_service(
-            {"DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'tasks.db'}"}, directory / "log", workers=WORKERS
-        ) as started:
+        environ = {**ENVIRONMENT, "DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'tasks.db'}"}
+        with running(directory, environ, argv=SERVE, workers=WORKERS) as started:
             yield started
         return
     request.applymarker(pytest.mark.postgres)
     with (
         fresh_postgres_database() as url,
-        running_service({"DATABASE_URL": url}, directory / "log", workers=WORKERS) as started,
+        running(directory, {**ENVIRONMENT, "DATABASE_URL": url}, argv=SERVE, workers=WORKERS) as started,
     ):
         yield started
 

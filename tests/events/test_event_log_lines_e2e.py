@@ -1,25 +1,24 @@
 """The real process in prod mode prints one JSON event line per event, each with its request's id."""
 
 import json
-import signal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.ops.process import Server, executable, free_port, running
+from tests.process import Service, executable, running
 
 pytestmark = pytest.mark.e2e
 
 
-def json_lines(server: Server) -> list[dict[str, Any]]:
+def json_lines(server: Service) -> list[dict[str, Any]]:
     return [json.loads(line) for line in server.log().splitlines() if line.strip()]
 
 
 def test_create_complete_and_delete_print_their_event_lines_with_the_request_ids(tmp_path: Path) -> None:
-    environ = {"APP_ENV": "prod", "PORT": str(free_port()), "SHUTDOWN_TIMEOUT": "5"}
-    with running([executable("taskservice")], environ, tmp_path) as server:
+    environ = {"APP_ENV": "prod", "SHUTDOWN_TIMEOUT": "5"}
+    with running(tmp_path, environ, argv=[executable("taskservice")]) as server:
         with httpx.Client(base_url=server.base_url, timeout=10) as client:
             created = client.post("/v1/tasks", json={"title": "Ship it", "priority": 3}, headers={"X-Request-ID": "c1"})
             task_id = created.json()["id"]
@@ -27,8 +26,7 @@ def test_create_complete_and_delete_print_their_event_lines_with_the_request_ids
             client.patch(f"/v1/tasks/{task_id}", json={"status": "completed"}, headers={"X-Request-ID": "noop"})
             client.post("/v1/tasks", json={"title": "SHIP IT", "priority": 1}, headers={"X-Request-ID": "dup"})
             client.delete(f"/v1/tasks/{task_id}", headers={"X-Request-ID": "d1"})
-        server.signal(signal.SIGTERM)  # the shutdown drains whatever is still queued
-        assert server.wait() == 0
+        assert server.stop() == 0  # SIGTERM: the shutdown drains whatever is still queued
         lines = json_lines(server)
 
     events = [line for line in lines if line["logger"] == "taskservice.events"]

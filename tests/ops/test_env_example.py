@@ -2,23 +2,21 @@
 (tests/unit/test_env_example.py checks that .env.example lists every setting at its default.)"""
 
 import shutil
-import signal
 from pathlib import Path
 
 import pytest
 
 from tests.ops.container import ROOT
-from tests.ops.process import executable, free_port, running
+from tests.process import executable, running
 
 pytestmark = pytest.mark.e2e
 
 
 def test_cp_env_example_env_and_taskservice_starts_cleanly_and_stops_with_exit_0(tmp_path: Path) -> None:
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
-    port = free_port()  # the only override: 8000 may be taken on this host
-    with running([executable("taskservice")], {"PORT": str(port)}, tmp_path) as server:
-        server.signal(signal.SIGTERM)
-        assert server.wait() == 0
+    # No settings but .env's, except PORT (`running` picks a free one): 8000 may be taken on this host.
+    with running(tmp_path, {}, argv=[executable("taskservice")]) as server:
+        assert server.stop() == 0  # SIGTERM
         log = server.log()
     assert "Traceback" not in log
     assert " [error" not in log

@@ -14,8 +14,8 @@ from taskservice.adapters.sql.database import create_engine
 from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
 from tests.conftest import make_settings
+from tests.process import MODULE, running
 from tests.storage.proxy import Mode, TcpProxy, proxied
-from tests.storage.service import running_service
 
 pytestmark = pytest.mark.postgres
 
@@ -92,6 +92,9 @@ async def test_an_exhausted_pool_and_a_stuck_statement_answer_503_and_the_servic
     timeout; meanwhile the next request gets no connection within the pool timeout. The real
     process, because the in-process test client runs one request at a time."""
     environ = {
+        "APP_ENV": "test",
+        "LOG_LEVEL": "INFO",
+        "HOST": "127.0.0.1",
         "DATABASE_URL": empty_postgres_url,
         "DB_POOL_SIZE": "1",
         "DB_POOL_TIMEOUT": "0.5",
@@ -99,7 +102,7 @@ async def test_an_exhausted_pool_and_a_stuck_statement_answer_503_and_the_servic
     }
     locker = create_engine(empty_postgres_url)
     try:
-        with running_service(environ, tmp_path / "service.log") as service:
+        with running(tmp_path, environ, argv=[*MODULE, "serve"], workers=1) as service:
             async with httpx.AsyncClient(base_url=service.base_url, timeout=HANG) as http:
                 async with locker.connect() as connection:
                     await connection.execute(text("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE"))

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.databases import require_postgres
-from tests.storage.service import free_port
+from tests.process import free_port
 
 
 @pytest.fixture
