@@ -110,12 +110,13 @@ def database_url(store_kind: str, request: pytest.FixtureRequest) -> str:
     return url
 
 
-async def _reset_postgres(url: str) -> None:
+async def migrate_and_empty(url: str) -> None:
+    """Bring a SQL database to the newest schema and remove every task (the counts follow)."""
     engine = create_engine(url)
     try:
         await upgrade_to_head(engine)
         async with engine.begin() as connection:
-            await connection.execute(text("TRUNCATE tasks"))
+            await connection.execute(text("DELETE FROM tasks"))
     finally:
         await engine.dispose()
 
@@ -127,7 +128,7 @@ async def repository(store_kind: str, database_url: str) -> AsyncIterator[TaskSt
         yield InMemoryTaskRepository()
         return
     if store_kind == "postgres":
-        await _reset_postgres(database_url)
+        await migrate_and_empty(database_url)
     engine = create_engine(database_url)
     await upgrade_to_head(engine)
     try:
@@ -140,7 +141,7 @@ async def repository(store_kind: str, database_url: str) -> AsyncIterator[TaskSt
 async def app_for(store_kind: str, database_url: str) -> RequestContextMiddleware:
     """The real app on the parametrised store."""
     if store_kind == "postgres":
-        await _reset_postgres(database_url)
+        await migrate_and_empty(database_url)
     return create_app(make_settings(DATABASE_URL=database_url))
 
 

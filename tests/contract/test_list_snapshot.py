@@ -6,13 +6,13 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.migrations import upgrade_to_head
 from taskservice.adapters.sql.repository import SqlTaskRepository
 from taskservice.domain.listing import TaskQuery
 from taskservice.domain.task import make_draft
+from tests.conftest import migrate_and_empty
 from tests.fakes import T0
 
 
@@ -28,13 +28,7 @@ def sql_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 async def empty_sql_url(sql_url: str) -> str:
     """`sql_url`, migrated and without tasks."""
-    engine = create_engine(sql_url)
-    try:
-        await upgrade_to_head(engine)
-        async with engine.begin() as connection:
-            await connection.execute(text("DELETE FROM tasks"))
-    finally:
-        await engine.dispose()
+    await migrate_and_empty(sql_url)
     return sql_url
 
 
