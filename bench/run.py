@@ -35,6 +35,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -325,6 +326,35 @@ def machine() -> dict[str, Any]:
     }
 
 
+def plan_scenarios(backends: Sequence[tuple[str, str | None]], nonce: str, only: list[str]) -> list[Scenario]:
+    """The ceiling, then every scenario per backend (or those whose name contains a text of `only`)."""
+    scenarios: list[Scenario] = []
+    for backend, _ in backends:
+        prefix = "" if backend == "sqlite" else "pg "
+        scenarios += [
+            Scenario(f"{prefix}healthz", f"{backend} 10k", "/healthz"),
+            Scenario(f"{prefix}get by id", f"{backend} 10k", "/", "get_task.lua", ("10000",)),
+            Scenario(f"{prefix}POST", f"{backend} writes", "/", "create_task.lua", (f"{backend}-{nonce}",)),
+            Scenario(f"{prefix}PATCH priority", f"{backend} writes", "/", "patch_task.lua", ("10000",)),
+            *(
+                Scenario(
+                    f"{prefix}list status=new limit=100 @{label}",
+                    f"{backend} {label}",
+                    "/v1/tasks?status=new&limit=100",
+                )
+                for label in SIZES
+            ),
+            Scenario(
+                f"{prefix}list updated_at offset=5000 @10k",
+                f"{backend} 10k",
+                "/v1/tasks?order_by=updated_at&offset=5000&limit=100",
+            ),
+        ]
+    if only:
+        scenarios = [s for s in scenarios if any(text in s.name for text in only)]
+    return [Scenario("ceiling", "ceiling", "/ceiling"), *scenarios]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10, help="seconds of one timed run (default 10)")
@@ -336,6 +366,12 @@ def main() -> int:
         help="also bench PostgreSQL: a postgresql+asyncpg URL whose user may create databases",
     )
     parser.add_argument("--results", type=Path, default=BENCH / "results")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="run only the scenarios whose name contains this text (repeatable); for quick iterations",
+    )
     options = parser.parse_args()
     ensure_tools()
     server_cpu, load_cpu = cpus()
@@ -352,9 +388,12 @@ def main() -> int:
     try:
         backends = [("sqlite", None)] + ([("postgres", options.database_url)] if options.database_url else [])
         datasets: dict[str, tuple[str, int, Path | None]] = {}  # server name -> (url, size, sqlite path)
+        needed = {scenario.server for scenario in plan_scenarios(backends, "-", options.only)}
         for backend, admin_url in backends:
             for label, size in (*SIZES.items(), ("writes", 10_000)):
                 name = f"{backend} {label}"
+                if name not in needed:
+                    continue
                 if backend == "sqlite":
                     path = workdir / f"{label}.db"
                     url = f"sqlite+aiosqlite:///{path}"
@@ -387,29 +426,7 @@ def main() -> int:
         for server in servers.values():
             server.start(server_cpu)
 
-        nonce = uuid.uuid4().hex[:8]
-        scenarios = [Scenario("ceiling", "ceiling", "/ceiling")]
-        for backend, _ in backends:
-            prefix = "" if backend == "sqlite" else "pg "
-            scenarios += [
-                Scenario(f"{prefix}healthz", f"{backend} 10k", "/healthz"),
-                Scenario(f"{prefix}get by id", f"{backend} 10k", "/", "get_task.lua", ("10000",)),
-                Scenario(f"{prefix}POST", f"{backend} writes", "/", "create_task.lua", (f"{backend}-{nonce}",)),
-                Scenario(f"{prefix}PATCH priority", f"{backend} writes", "/", "patch_task.lua", ("10000",)),
-                *(
-                    Scenario(
-                        f"{prefix}list status=new limit=100 @{label}",
-                        f"{backend} {label}",
-                        "/v1/tasks?status=new&limit=100",
-                    )
-                    for label in SIZES
-                ),
-                Scenario(
-                    f"{prefix}list updated_at offset=5000 @10k",
-                    f"{backend} 10k",
-                    "/v1/tasks?order_by=updated_at&offset=5000&limit=100",
-                ),
-            ]
+        scenarios = plan_scenarios(backends, uuid.uuid4().hex[:8], options.only)
         results = {s.name: Result(s.name, s.server) for s in scenarios}
         print(f"warm-up: {options.warmup:g} s per scenario", flush=True)
         for scenario in scenarios:
@@ -500,8 +517,8 @@ def check_durability(
             notes.append(f"{name}: counters {counters} do NOT match the rows {rows}")
             failures.append(f"{name}: per-status counters {counters} do not match the rows {rows}")
         if name.endswith("writes"):
-            post = results["POST" if path is not None else "pg POST"]
-            acknowledged = sum(r["requests"] - r["non2xx"] for r in post.runs)
+            post = results.get("POST" if path is not None else "pg POST")
+            acknowledged = sum(r["requests"] - r["non2xx"] for r in post.runs) if post else 0
             # Requests still in flight when wrk stopped may also have been committed.
             if total < size + acknowledged:
                 failures.append(f"{name}: {total} rows < {size} seeded + {acknowledged} acknowledged creates")

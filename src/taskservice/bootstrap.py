@@ -20,7 +20,7 @@ from taskservice.adapters.sql.migrations import require_head, upgrade_to_head
 from taskservice.adapters.sql.repository import SqlTaskRepository
 from taskservice.http.app import build_http_app
 from taskservice.http.middleware import RequestContextMiddleware
-from taskservice.logs import configure_logging
+from taskservice.logs import access_log, configure_logging, flush_logs
 from taskservice.ports.clock import Clock
 from taskservice.ports.repository import TaskStore
 from taskservice.settings import MEMORY_URL, Settings, load_settings
@@ -70,6 +70,7 @@ def create_app(
             await dispatcher.stop(drain_timeout=settings.shutdown_timeout)
             if engine is not None:
                 await engine.dispose()
+            flush_logs()
 
     return build_http_app(
         tasks,
@@ -81,6 +82,7 @@ def create_app(
         readiness_timeout=settings.readiness_timeout,
         expose_causes=settings.is_dev,
         lifespan=lifespan,
+        access_log=access_log(settings),
     )
 
 

@@ -1,9 +1,12 @@
 """X-Request-ID: echoed when sane, generated otherwise; on every response and in every error body."""
 
+import uuid
+
 import pytest
 from litestar.testing import AsyncTestClient
 
 from taskservice.http.middleware import RequestContextMiddleware
+from taskservice.http.request_id import new_request_id
 from tests.http.envelope import UUID4, assert_error
 
 Client = AsyncTestClient[RequestContextMiddleware]
@@ -48,3 +51,12 @@ async def test_every_kind_of_response_carries_exactly_one_request_id(memory_clie
     assert [r.status_code for r in responses] == [201, 204, 404, 405, 200, 200]
     for n, response in enumerate(responses, start=1):
         assert response.headers.get_list("x-request-id") == [f"r{n}"]
+
+
+def test_generated_ids_are_canonical_uuid4_text_and_distinct() -> None:
+    ids = [new_request_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == text

@@ -1,5 +1,6 @@
 """The log pipeline as an operator reads it: one format, one access line per request, request ids."""
 
+import asyncio
 import json
 import logging
 import re
@@ -12,8 +13,9 @@ import structlog
 from litestar.testing import AsyncTestClient
 
 from taskservice.bootstrap import create_app
-from taskservice.logs import configure_logging
+from taskservice.logs import access_log, configure_logging
 from taskservice.ports.repository import TaskStore
+from taskservice.request_context import set_request_id
 from tests.conftest import make_settings
 from tests.ops.fakes import ChattyOnGet, CrashingOnGet
 
@@ -112,6 +114,7 @@ async def test_dev_writes_a_readable_console_line_not_json(capsys: pytest.Captur
     configure_logging(make_settings(APP_ENV="dev"))
     structlog.get_logger("taskservice.access").info("request", method="GET", path="/healthz", status=200)
     logging.getLogger("uvicorn.error").info("Started server process [1]")
+    await asyncio.sleep(0)  # lines logged on the event loop are written when it next turns
     first, second = capsys.readouterr().out.splitlines()
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z \[info\s*\] request\s+\[taskservice\.access\] "
@@ -134,3 +137,55 @@ def test_warnings_and_levels_below_the_setting_follow_the_pipeline(capsys: pytes
     (record,) = json_lines(captured.out)
     assert record["logger"] == "py.warnings"
     assert "DeprecationWarning: old API" in record["event"]
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_lines_logged_during_one_loop_turn_reach_stdout_in_order_by_the_next_turn(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging(make_settings(APP_ENV="prod"))
+    log = structlog.get_logger("taskservice.test")
+    log.info("first")
+    logging.getLogger("uvicorn.error").warning("second")
+    log.info("third")
+    await asyncio.sleep(0)
+    assert [r["event"] for r in json_lines(capsys.readouterr().out)] == ["first", "second", "third"]
+
+    def from_a_thread() -> None:
+        log.info("from a thread")
+        # Off the loop nothing waits for a turn: the line is out before the call returns.
+        assert "from a thread" in capsys.readouterr().out
+
+    await asyncio.to_thread(from_a_thread)
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_a_line_logged_outside_an_event_loop_is_written_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(make_settings(APP_ENV="prod"))
+    structlog.get_logger("taskservice.cli").info("migrated")
+    assert [r["event"] for r in json_lines(capsys.readouterr().out)] == ["migrated"]
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_the_fast_access_line_is_the_line_structlog_renders(capsys: pytest.CaptureFixture[str]) -> None:
+    settings = make_settings(APP_ENV="prod")
+    configure_logging(settings)
+    fast = access_log(settings)
+    assert fast is not None
+    set_request_id("req-1")
+    fast("GET", "/healthz", 200, 0.12, "127.0.0.1:5555")
+    structlog.get_logger("taskservice.access").info(
+        "request", method="GET", path="/healthz", status=200, duration_ms=0.12, client="127.0.0.1:5555"
+    )
+    set_request_id("")
+    await asyncio.sleep(0)
+    ours, structlogs = json_lines(capsys.readouterr().out)
+    assert list(ours) == list(structlogs)
+    assert {**ours, "timestamp": None} == {**structlogs, "timestamp": None}
+    assert ours["request_id"] == "req-1"
+
+
+def test_no_access_line_above_info() -> None:
+    fast = access_log(make_settings(APP_ENV="prod", LOG_LEVEL="WARNING"))
+    assert fast is not None
+    assert fast("GET", "/healthz", 200, 0.1, None) is None

@@ -9,7 +9,7 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.health import health_handlers
-from taskservice.http.middleware import RequestContextMiddleware
+from taskservice.http.middleware import AccessLog, RequestContextMiddleware
 from taskservice.http.tasks import task_handlers
 from taskservice.ports.repository import HealthCheck
 from taskservice.usecases.tasks import TaskUseCases
@@ -28,6 +28,7 @@ def build_http_app(
     readiness_timeout: float,
     expose_causes: bool,
     lifespan: Lifespan | None = None,
+    access_log: AccessLog | None = None,
 ) -> RequestContextMiddleware:
     api = Router(
         path=api_prefix or "/",
@@ -52,4 +53,4 @@ def build_http_app(
         logging_config=None,
         debug=False,
     )
-    return RequestContextMiddleware(litestar)
+    return RequestContextMiddleware(litestar, access_log)

@@ -18,7 +18,7 @@ from taskservice.domain.errors import (
     StorageUnavailable,
     TaskNotFound,
 )
-from taskservice.http.request_id import current_request_id
+from taskservice.request_context import current_request_id
 
 Source = Literal["body", "query", "path", "header"]
 RETRY_AFTER_SECONDS: Final = "1"

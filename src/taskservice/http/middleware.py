@@ -6,6 +6,7 @@ runs; only an outer wrapper sees every request.
 """
 
 import time
+from collections.abc import Callable
 from typing import Any, Final
 
 import msgspec
@@ -13,27 +14,47 @@ import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from taskservice.http.errors import ErrorBody, ErrorEnvelope
-from taskservice.http.request_id import accept_or_create, set_request_id
+from taskservice.http.request_id import accept_or_create
+from taskservice.request_context import set_request_id
 
 _HEADER: Final = b"x-request-id"
-_access_log = structlog.get_logger("taskservice.access")
 _log = structlog.get_logger("taskservice.http")
 
 
+# Writes the one access line of a request: method, path, status, duration in ms, client address.
+# The request id comes from request_context.
+AccessLog = Callable[[str, str, int, float, str | None], None]
+
+
+def structlog_access_log() -> AccessLog:
+    """The access line through structlog as configured now; the composition root may pass a
+    faster writer of the same line (logs.access_log)."""
+    logger = structlog.get_logger("taskservice.access").bind()
+
+    def write(method: str, path: str, status: int, duration_ms: float, client: str | None) -> None:
+        logger.info("request", method=method, path=path, status=status, duration_ms=duration_ms, client=client)
+
+    return write
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, access_log: AccessLog | None = None) -> None:
         self.app = app
+        self._access_log = access_log or structlog_access_log()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        offered = next((value for name, value in scope["headers"] if name == _HEADER), None)
+        offered: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == _HEADER:
+                offered = value
+                break
         request_id = accept_or_create(offered)
+        # Handlers, error bodies and every log line of this request read it from here.
         set_request_id(request_id)
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
         header = (_HEADER, request_id.encode("ascii"))
         status = 0
         replaced = False
@@ -64,15 +85,13 @@ class RequestContextMiddleware:
                 await _send_error(send, 500, header, request_id)
         finally:
             client = scope.get("client")
-            _access_log.info(
-                "request",
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                client=f"{client[0]}:{client[1]}" if client else None,
+            self._access_log(
+                scope["method"],
+                scope["path"],
+                status,
+                round((time.perf_counter() - started) * 1000, 2),
+                f"{client[0]}:{client[1]}" if client else None,
             )
-            structlog.contextvars.clear_contextvars()
 
 
 _GENERIC_ERRORS: Final = {

@@ -14,8 +14,8 @@ from taskservice.domain.listing import TaskPage
 from taskservice.domain.task import Task
 from taskservice.http.openapi import TASK_ID_PARAMETER, contract_operation, error_responses, list_parameters
 from taskservice.http.params import parse_list_query, parse_task_id, refuse_query
-from taskservice.http.request_id import current_request_id
 from taskservice.http.schemas import TaskCreate, TaskPatch, read_body
+from taskservice.request_context import current_request_id
 from taskservice.usecases.tasks import TaskUseCases
 
 AnyRequest = Request[Any, Any, Any]
@@ -77,7 +77,8 @@ def task_handlers(
     )
     async def get_task(request: AnyRequest, task_id: FromPath[str]) -> Task:
         parsed_id = parse_task_id(task_id)
-        refuse_query(request.query_params.multi_items())
+        if request.scope["query_string"]:
+            refuse_query(request.query_params.multi_items())
         return await tasks.get(parsed_id)
 
     @put(

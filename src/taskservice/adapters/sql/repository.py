@@ -30,7 +30,7 @@ from taskservice.adapters.sql.database import (
     configure_sqlite_connection,
     is_sqlite_file,
 )
-from taskservice.adapters.sql.errors import is_unique_violation, unavailable_as_domain_error
+from taskservice.adapters.sql.errors import STORAGE_ERRORS, as_unavailable, is_unique_violation
 from taskservice.adapters.sql.sqlite_file import SqliteFile
 from taskservice.adapters.sql.tables import SORT_COLUMNS, TITLE_KEY_INDEX, task_counts, tasks, tie_break
 from taskservice.domain.errors import DuplicateTitle
@@ -114,6 +114,8 @@ class SqlTaskRepository:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # Listeners added later still land here: `listen` fills this object's lists.
+        self._dispatch = engine.sync_engine.dispatch
         self._lists: dict[_ListKey, tuple[ClauseElement, ClauseElement]] = {}
         url = engine.url
         plain_file = is_sqlite_file(url.render_as_string(hide_password=False)) and not url.query
@@ -144,7 +146,7 @@ class SqlTaskRepository:
     def _statement_event(self, phase: str, sql: str, params: Mapping[str, Any]) -> None:
         # Engine-level listeners (tracing, tests that read the SQL sent) still see every statement
         # the sqlite3 path runs; there is no SQLAlchemy connection or cursor to hand them.
-        dispatch = self._engine.sync_engine.dispatch
+        dispatch = self._dispatch
         listeners = dispatch.before_cursor_execute if phase == "before" else dispatch.after_cursor_execute
         if listeners:
             listeners(None, None, sql, params, None, False)  # pyright: ignore[reportArgumentType]
@@ -155,8 +157,8 @@ class SqlTaskRepository:
 
     async def _read(self, work: Callable[[StatementRunner], T], *, snapshot: bool = False) -> T:
         """Run `work`'s reads; `snapshot`: all of them see one state of the store."""
-        with unavailable_as_domain_error():
-            if (file := await self._sqlite()) is not None:
+        try:
+            if (file := self._file or await self._sqlite()) is not None:
                 return file.read(work, snapshot=snapshot)
             async with self._engine.connect() as connection:
                 if snapshot and connection.dialect.name == "postgresql":
@@ -164,13 +166,21 @@ class SqlTaskRepository:
                     await connection.execution_options(isolation_level="REPEATABLE READ")
                 async with connection.begin():
                     return await connection.run_sync(lambda sync: work(_EngineRunner(sync)))
+        except STORAGE_ERRORS as error:
+            if (unavailable := as_unavailable(error)) is None:
+                raise
+            raise unavailable from error
 
     async def _write(self, work: Callable[[StatementRunner], T]) -> T:
-        with unavailable_as_domain_error():
-            if (file := await self._sqlite()) is not None:
+        try:
+            if (file := self._file or await self._sqlite()) is not None:
                 return await file.write(work)
             async with self._engine.begin() as connection:
                 return await connection.run_sync(lambda sync: work(_EngineRunner(sync)))
+        except STORAGE_ERRORS as error:
+            if (unavailable := as_unavailable(error)) is None:
+                raise
+            raise unavailable from error
 
     async def add(self, draft: TaskDraft, now: datetime) -> Task:
         params = {**_writable(draft), "now": now}
