@@ -2,6 +2,7 @@
 SQLAlchemy engine would, and bounds how long a write may queue."""
 
 import asyncio
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,3 +91,22 @@ async def test_closing_the_engine_closes_the_sqlite3_connections_and_they_reopen
         assert await repository.get(first.id) == first
     finally:
         await engine.dispose()
+
+
+async def test_a_new_database_file_gets_1_kib_pages_and_an_existing_file_keeps_its_own(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as existing:
+        existing.execute("PRAGMA page_size=4096")
+        existing.execute("CREATE TABLE kept (id INTEGER PRIMARY KEY)")
+    for path in (tmp_path / "new.db", old):
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            await upgrade_to_head(engine)
+            await SqlTaskRepository(engine).add(make_draft(title="Paged", priority=1), datetime.now(UTC))
+        finally:
+            await engine.dispose()
+    with sqlite3.connect(tmp_path / "new.db") as new, sqlite3.connect(old) as existing:
+        assert new.execute("PRAGMA page_size").fetchone() == (1024,)
+        assert new.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert existing.execute("PRAGMA page_size").fetchone() == (4096,)
+        assert existing.execute("SELECT title FROM tasks").fetchall() == [("Paged",)]

@@ -9,28 +9,26 @@ as on the engine; only the execution is direct:
 
 - reads run on the event loop thread, on one connection in autocommit mode: in WAL mode a
   reader never waits for a lock, and an indexed lookup costs less than one thread hop;
-- writes run on one writer connection in one dedicated thread, a whole transaction
-  (`BEGIN IMMEDIATE` … `COMMIT`) per hop, so a writer that waits for another process's
-  lock (busy_timeout) never blocks the event loop.
+- writes run on one writer connection in one dedicated thread (`sqlite_writer.py`), so a
+  writer that waits for another process's lock (busy_timeout) never blocks the event loop;
+  the writes that queue while a transaction runs are committed together in the next one.
 
 Driver errors are raised as SQLAlchemy's exception types, so error mapping stays in one place.
 """
 
-import asyncio
 import contextlib
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
+
+from taskservice.adapters.sql.sqlite_writer import GroupCommitWriter, as_sqlalchemy_error
 
 T = TypeVar("T")
 Row = Sequence[Any]
@@ -125,7 +123,7 @@ class SqliteConnection:
         try:
             raw = self.raw.execute(compiled.sql, parameters).fetchall()
         except sqlite3.Error as error:
-            raise _as_sqlalchemy_error(compiled.sql, parameters, error) from error
+            raise as_sqlalchemy_error(compiled.sql, parameters, error) from error
         if self._on_statement is not None:
             self._on_statement("after", compiled.sql, parameters)
         return [compiled.row(r) for r in raw]
@@ -142,15 +140,16 @@ class SqliteFile:
         busy_timeout: float,
         queue_timeout: float,
         on_statement: StatementHook | None = None,
+        max_batch: int = 64,
     ) -> None:
         self._path = path
+        self._max_batch = max_batch  # writes per group commit at most; 1 turns grouping off
         self._configure = configure
         self._busy_timeout = busy_timeout
         self._queue_timeout = queue_timeout
         self._on_statement = on_statement
         self._reader: SqliteConnection | None = None
-        self._writer: SqliteConnection | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._writer: GroupCommitWriter[SqliteConnection] | None = None
         self._checkpointer: _Checkpointer | None = None
 
     def _open(self) -> sqlite3.Connection:
@@ -161,7 +160,7 @@ class SqliteFile:
             self._configure(connection)
         except sqlite3.Error as error:
             connection.close()
-            raise _as_sqlalchemy_error("PRAGMA", {}, error) from error
+            raise as_sqlalchemy_error("PRAGMA", {}, error) from error
         return connection
 
     def read(self, work: Callable[[SqliteConnection], T], *, snapshot: bool = False) -> T:
@@ -182,58 +181,45 @@ class SqliteFile:
             reader.raw.execute("COMMIT")
 
     async def write(self, work: Callable[[SqliteConnection], T]) -> T:
-        """Run `work` in one write transaction on the writer thread: one thread hop per call."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
-        queued = time.monotonic()
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._write, work, queued)
+        """Run `work` in a write transaction on the writer thread; returns once it is committed.
 
-    def _write(self, work: Callable[[SqliteConnection], T], queued: float) -> T:
-        if time.monotonic() - queued > self._queue_timeout:
-            # Writes queue behind one another (and behind other processes' locks): like a pool
-            # wait, the wait is bounded, and a write that waited too long is refused, not run late.
-            raise sa_exc.TimeoutError(f"a write waited over {self._queue_timeout:g} s for the SQLite writer")
+        `work` may share its transaction with other writes queued meanwhile (group commit,
+        `sqlite_writer.py`), each in its own savepoint: an exception from `work` undoes only
+        its own statements, and is raised here.
+        """
         if self._writer is None:
-            raw = self._open()
-            # The checkpointer thread copies the WAL into the database file instead (see _Checkpointer).
-            raw.execute("PRAGMA wal_autocheckpoint=0")
-            self._writer = SqliteConnection(raw, self._on_statement)
+            self._writer = GroupCommitWriter(
+                self._open_writer,
+                queue_timeout=self._queue_timeout,
+                on_commit=self._committed,
+                max_batch=self._max_batch,
+            )
+        return await self._writer.submit(work)
+
+    def _open_writer(self) -> SqliteConnection:
+        """The writer's connection and its checkpointer (called in the writer thread)."""
+        raw = self._open()
+        # The checkpointer thread copies the WAL into the database file instead (see _Checkpointer).
+        raw.execute("PRAGMA wal_autocheckpoint=0")
+        if self._checkpointer is None:
             self._checkpointer = _Checkpointer(self._open)
-        writer = self._writer
-        raw = writer.raw
-        try:
-            # IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a transaction
-            # that reads before it writes can never fail to upgrade its lock midway.
-            raw.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            raise _as_sqlalchemy_error("BEGIN IMMEDIATE", {}, error) from error
-        try:
-            result = work(writer)
-        except BaseException:
-            raw.execute("ROLLBACK")
-            raise
-        try:
-            raw.execute("COMMIT")
-        except sqlite3.Error as error:
-            if raw.in_transaction:
-                raw.execute("ROLLBACK")
-            raise _as_sqlalchemy_error("COMMIT", {}, error) from error
+        return SqliteConnection(raw, self._on_statement)
+
+    def _committed(self, writes: int) -> None:
         if self._checkpointer is not None:
-            self._checkpointer.committed()
-        return result
+            self._checkpointer.committed(writes)
 
     def close(self) -> None:
-        """Close both connections; the next call opens new ones."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        """Finish the queued writes, then close every connection; the next call opens new ones."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         if self._checkpointer is not None:
             self._checkpointer.close()
             self._checkpointer = None
-        for connection in (self._reader, self._writer):
-            if connection is not None:
-                connection.raw.close()
-        self._reader = self._writer = None
+        if self._reader is not None:
+            self._reader.raw.close()
+            self._reader = None
 
 
 class _Checkpointer:
@@ -244,29 +230,31 @@ class _Checkpointer:
     ~450 µs on average instead of ~80 µs. A PASSIVE checkpoint never blocks the writer or the
     readers. Durability is unchanged: commits are durable across a process crash once COMMIT
     returns (WAL, synchronous=NORMAL); what a power loss may take is what was committed since
-    the last checkpoint's fsync (at most `idle_seconds` or `every_commits` commits ago).
+    the last checkpoint's fsync (at most `idle_seconds` or `every_writes` writes ago).
     """
 
     def __init__(
         self,
         open_connection: Callable[[], sqlite3.Connection],
-        every_commits: int = 500,
+        every_writes: int = 500,
         idle_seconds: float = 1.0,
         restart_frames: int = 10_000,
     ) -> None:
         self._open = open_connection
-        self._every_commits = every_commits
+        self._every_writes = every_writes
         self._idle_seconds = idle_seconds
         self._restart_frames = restart_frames
-        self._pending = 0  # commits since the last checkpoint; an increment lost to a race is harmless
+        self._pending = 0  # writes since the last checkpoint; an increment lost to a race is harmless
         self._wake = threading.Event()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self._thread.start()
 
-    def committed(self) -> None:
-        self._pending += 1
-        if self._pending >= self._every_commits:
+    def committed(self, writes: int) -> None:
+        # Counted in writes rather than commits: a group commit of many writes adds as many WAL
+        # pages as several single ones, and the WAL must stay as bounded as before.
+        self._pending += writes
+        if self._pending >= self._every_writes:
             self._wake.set()
 
     def _run(self) -> None:
@@ -298,7 +286,3 @@ class _Checkpointer:
         self._stopping = True
         self._wake.set()
         self._thread.join(timeout=30)
-
-
-def _as_sqlalchemy_error(sql: str, params: Mapping[str, Any], error: sqlite3.Error) -> sa_exc.StatementError:
-    return sa_exc.DBAPIError.instance(sql, dict(params), error, sqlite3.Error)
