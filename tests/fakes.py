@@ -4,7 +4,7 @@ Shared by unit, contract and HTTP tests. Assert on what they hold, not on how th
 """
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final, NoReturn
 
@@ -78,7 +78,7 @@ class BrokenStore:
     async def get(self, task_id: int) -> Task | None:  # noqa: ARG002 - the port's signature
         await self._fail()
 
-    async def save(self, task: Task, expected_version: int) -> Task | None:  # noqa: ARG002 - the port's signature
+    async def save(self, task: Task, expected_version: int, changed: Collection[str] | None = None) -> Task | None:  # noqa: ARG002 - the port's signature
         await self._fail()
 
     async def remove(self, task_id: int) -> Task | None:  # noqa: ARG002 - the port's signature

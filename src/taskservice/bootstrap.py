@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from taskservice.adapters.clock import SystemClock
 from taskservice.adapters.dispatcher import EventDispatcher, Listener
+from taskservice.adapters.ids import random_uuid4
 from taskservice.adapters.listeners import default_registry
 from taskservice.adapters.memory import InMemoryTaskRepository
 from taskservice.adapters.sql.database import create_engine
@@ -56,7 +57,7 @@ def create_app(
     dispatcher = EventDispatcher(
         default_registry(*listeners), queue_size=settings.event_queue_size, listener_timeout=EVENT_LISTENER_TIMEOUT
     )
-    tasks = TaskUseCases(repository, clock or SystemClock(), dispatcher)
+    tasks = TaskUseCases(repository, clock or SystemClock(), dispatcher, new_event_id=random_uuid4)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None]:

@@ -2,7 +2,7 @@
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import msgspec
@@ -49,13 +49,13 @@ class JournalingRepository(InMemoryTaskRepository):
         self.journal.append(f"committed add {task.id}")
         return task
 
-    async def save(self, task: Task, expected_version: int) -> Task | None:
+    async def save(self, task: Task, expected_version: int, changed: Collection[str] | None = None) -> Task | None:
         self._maybe_fail()
         if self.races_to_lose:
             self.races_to_lose -= 1
             await self._write_concurrently(task.id)
             return None
-        stored = await super().save(task, expected_version)
+        stored = await super().save(task, expected_version, changed)
         if stored is not None:
             self.journal.append(f"committed save {task.id}")
         return stored

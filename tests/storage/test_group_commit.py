@@ -37,13 +37,17 @@ def _schema(connection: SqliteConnection) -> None:
     )
 
 
-def _open(path: Path, *, busy_timeout: float = 1.0, queue_timeout: float = 5.0) -> SqliteFile:
+def _open(
+    path: Path, *, busy_timeout: float = 1.0, queue_timeout: float = 5.0, writes_on_loop: bool = False
+) -> SqliteFile:
+    # Most tests here hold the writer thread with a gate, so by default every write goes to it.
     busy_ms = int(busy_timeout * 1000)
     return SqliteFile(
         str(path),
         lambda raw: configure_sqlite_connection(raw, busy_ms),
         busy_timeout=busy_timeout,
         queue_timeout=queue_timeout,
+        writes_on_loop=writes_on_loop,
     )
 
 
@@ -231,3 +235,84 @@ async def test_writes_from_several_event_loops_each_get_their_own_results(file: 
     assert mine == list(range(1, 11))
     assert await others == list(range(100, 110))
     assert parents(file) == [*range(1, 11), *range(100, 110)]
+
+
+def recording_thread(parent_id: int, threads: list[int]) -> Callable[[SqliteConnection], int]:
+    def work(connection: SqliteConnection) -> int:
+        threads.append(threading.get_ident())
+        connection.rows(_INSERT_PARENT, {"id": parent_id})
+        return parent_id
+
+    return work
+
+
+async def test_on_the_loop_one_turns_writes_commit_together_each_with_its_own_outcome(tmp_path: Path) -> None:
+    file = _open(tmp_path / "loop.db", writes_on_loop=True)
+    await file.write(_schema)
+    threads: list[int] = []
+
+    def insert_then_fail(connection: SqliteConnection) -> None:
+        connection.rows(_INSERT_PARENT, {"id": 2})
+        raise ValueError("the caller's own failure")
+
+    try:
+        outcomes = await asyncio.gather(
+            file.write(recording_thread(1, threads)),
+            file.write(insert_then_fail),
+            file.write(insert_parent(1)),
+            file.write(recording_thread(3, threads)),
+            return_exceptions=True,
+        )
+
+        assert outcomes[0] == 1
+        assert isinstance(outcomes[1], ValueError)
+        assert isinstance(outcomes[2], sa_exc.IntegrityError)
+        assert outcomes[3] == 3
+        assert parents(file) == [1, 3]
+        assert set(threads) == {threading.get_ident()}  # no hop to the writer thread
+    finally:
+        file.close()
+
+
+async def test_on_the_loop_a_lock_held_elsewhere_sends_the_writes_to_the_thread_and_the_loop_goes_on(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "held.db"
+    file = _open(path, busy_timeout=2.0, writes_on_loop=True)
+    await file.write(_schema)
+    other = sqlite3.connect(path, isolation_level=None)
+    threads: list[int] = []
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process is writing
+        writes = asyncio.gather(*(file.write(recording_thread(i, threads)) for i in range(1, 4)))
+        ticks = 0
+        for _ in range(10):
+            await asyncio.sleep(0.01)
+            ticks += 1  # the loop keeps serving while the writes wait for the lock
+        other.execute("COMMIT")
+
+        assert await writes == [1, 2, 3]
+        assert ticks == 10
+        assert threading.get_ident() not in threads  # the thread waited for the lock, not the loop
+        threads.clear()
+        assert await file.write(recording_thread(4, threads)) == 4
+        assert threads == [threading.get_ident()]  # the lock is free again: back on the loop
+        assert parents(file) == [1, 2, 3, 4]
+    finally:
+        other.close()
+        file.close()
+
+
+async def test_on_the_loop_a_failure_at_commit_keeps_nothing_of_the_batch(tmp_path: Path) -> None:
+    file = _open(tmp_path / "loop-commit.db", writes_on_loop=True)
+    await file.write(_schema)
+    try:
+        outcomes = await asyncio.gather(
+            file.write(insert_parent(1)), file.write(insert_child(99)), return_exceptions=True
+        )
+
+        assert all(isinstance(outcome, sa_exc.IntegrityError) for outcome in outcomes), outcomes
+        assert parents(file) == []
+        assert await file.write(insert_parent(2)) == 2
+    finally:
+        file.close()

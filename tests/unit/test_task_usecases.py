@@ -1,5 +1,6 @@
 """The use cases against hand-written fakes: in-memory storage, a stepping clock, a recording publisher."""
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import msgspec
@@ -21,7 +22,7 @@ class InterferingRepository(InMemoryTaskRepository):
         self.interferences_left = 0
         self.delete_instead = False
 
-    async def save(self, task: Task, expected_version: int) -> Task | None:
+    async def save(self, task: Task, expected_version: int, changed: Collection[str] | None = None) -> Task | None:
         if self.interferences_left > 0:
             self.interferences_left -= 1
             if self.delete_instead:
@@ -33,7 +34,7 @@ class InterferingRepository(InMemoryTaskRepository):
                     msgspec.structs.replace(current, description="by someone else", version=current.version + 1),
                     current.version,
                 )
-        return await super().save(task, expected_version)
+        return await super().save(task, expected_version, changed)
 
 
 @pytest.fixture

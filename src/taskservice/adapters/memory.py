@@ -1,5 +1,6 @@
 """An in-memory task store: per-instance state, gone with the process. For tests and throw-away runs."""
 
+from collections.abc import Collection
 from datetime import datetime
 
 import msgspec
@@ -39,7 +40,7 @@ class InMemoryTaskRepository:
     async def get(self, task_id: int) -> Task | None:
         return self._tasks.get(task_id)
 
-    async def save(self, task: Task, expected_version: int) -> Task | None:
+    async def save(self, task: Task, expected_version: int, changed: Collection[str] | None = None) -> Task | None:  # noqa: ARG002 - a dict stores whole tasks
         current = self._tasks.get(task.id)
         if current is None or current.version != expected_version:
             return None

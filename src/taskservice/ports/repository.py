@@ -1,5 +1,6 @@
 """The task store, as the use cases see it."""
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
@@ -27,8 +28,11 @@ class TaskRepository(Protocol):
         """The task with this id, or None."""
         ...
 
-    async def save(self, task: Task, expected_version: int) -> Task | None:
+    async def save(self, task: Task, expected_version: int, changed: Collection[str] | None = None) -> Task | None:
         """Replace the stored task `task.id` with `task` if its version is still `expected_version`.
+
+        `changed`: the caller-owned fields that differ from the stored version (None: any may).
+        A store may write only those (and `updated_at`, `version`): the others are unchanged.
 
         Returns the stored task, or None when no task with that id and version exists
         (deleted, or changed meanwhile: re-read to tell). Raises `DuplicateTitle` when the

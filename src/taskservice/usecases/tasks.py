@@ -79,7 +79,7 @@ class TaskUseCases:
             updated, changed = apply_changes(current, changes, now)
             if not changed:
                 return current
-            stored = await self._repository.save(updated, expected_version=current.version)
+            stored = await self._repository.save(updated, expected_version=current.version, changed=changed)
             if stored is None:
                 continue  # deleted or changed meanwhile; the next read tells which
             self._publisher.publish(

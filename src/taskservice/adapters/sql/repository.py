@@ -6,7 +6,7 @@ ORM-mapped anyway. advanced-alchemy still supplies the column types and naming c
 
 Each method is one plain function over a `StatementRunner`, written once for every dialect.
 It runs either on a SQLite file through the sqlite3 driver (`sqlite_file.py`: reads on the
-loop, a write transaction per thread hop) or inside `AsyncConnection.run_sync` on the async
+loop, writes committed in groups) or inside `AsyncConnection.run_sync` on the async
 engine (PostgreSQL, SQLite `:memory:`), where SQLAlchemy's compiled cache applies.
 
 List totals come from `task_counts`, one row per status, which triggers (migration 0002) change
@@ -14,7 +14,7 @@ in the same transaction as every insert, status change and delete: a `count(*)` 
 matching rows (and `count(*) over ()` makes SQLite sort them all), a read of three rows does not.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
@@ -73,12 +73,40 @@ _INSERT = (
 )
 _GET = select(*_COLUMNS).where(tasks.c.id == bindparam("task_id"))
 _AT_VERSION = (tasks.c.id == bindparam("task_id"), tasks.c.version == bindparam("expected"))
-_UPDATE = (
-    update(tasks)
-    .where(*_AT_VERSION)
-    .values(**_WRITABLE, updated_at=bindparam("w_updated_at"), version=bindparam("w_version"))
-    .returning(*_COLUMNS)
-)
+# The columns each caller-owned field is stored in.
+_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "title": ("title", "title_key"),
+    "description": ("description",),
+    "status": ("status",),
+    "priority": ("priority",),
+}
+_ALL_FIELDS = frozenset(_FIELD_COLUMNS)
+_UPDATES: dict[frozenset[str], ClauseElement] = {}
+
+
+def _update_statement(fields: frozenset[str]) -> ClauseElement:
+    """An UPDATE that sets only these fields' columns (plus updated_at and version), built once.
+
+    SQLite rewrites every index holding a column named in SET, changed or not: a PATCH of the
+    priority that also set title, status, ... rewrote all 14 indexes instead of 8, and fired the
+    status trigger (docs/performance.md).
+    """
+    statement = _UPDATES.get(fields)
+    if statement is None:
+        columns = [column for field in sorted(fields) for column in _FIELD_COLUMNS[field]]
+        statement = _UPDATES[fields] = (
+            update(tasks)
+            .where(*_AT_VERSION)
+            .values(
+                **{column: _WRITABLE[column] for column in columns},
+                updated_at=bindparam("w_updated_at"),
+                version=bindparam("w_version"),
+            )
+            .returning(*_COLUMNS)
+        )
+    return statement
+
+
 _DELETE = delete(tasks).where(tasks.c.id == bindparam("task_id")).returning(*_COLUMNS)
 _PING = select(literal(1))
 
@@ -196,9 +224,12 @@ class SqlTaskRepository:
         rows = await self._read(lambda run: run.rows(_GET, {"task_id": task_id}))
         return _to_task(rows[0]) if rows else None
 
-    async def save(self, task: Task, expected_version: int) -> Task | None:
+    async def save(self, task: Task, expected_version: int, changed: Collection[str] | None = None) -> Task | None:
+        fields = _ALL_FIELDS if changed is None or not _ALL_FIELDS.issuperset(changed) else frozenset(changed)
+        statement = _update_statement(fields)
+        writable = _writable(task)
         params = {
-            **_writable(task),
+            **{f"w_{column}": writable[f"w_{column}"] for field in fields for column in _FIELD_COLUMNS[field]},
             "task_id": task.id,
             "expected": expected_version,
             "w_updated_at": task.updated_at,
@@ -206,7 +237,7 @@ class SqlTaskRepository:
         }
 
         try:
-            rows = await self._write(lambda run: run.rows(_UPDATE, params))
+            rows = await self._write(lambda run: run.rows(statement, params))
         except sa_exc.IntegrityError as error:
             if is_unique_violation(error, TITLE_KEY_INDEX, "tasks.title_key"):
                 raise DuplicateTitle(task.title) from None

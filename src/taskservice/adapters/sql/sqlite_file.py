@@ -9,9 +9,10 @@ as on the engine; only the execution is direct:
 
 - reads run on the event loop thread, on one connection in autocommit mode: in WAL mode a
   reader never waits for a lock, and an indexed lookup costs less than one thread hop;
-- writes run on one writer connection in one dedicated thread (`sqlite_writer.py`), so a
-  writer that waits for another process's lock (busy_timeout) never blocks the event loop;
-  the writes that queue while a transaction runs are committed together in the next one.
+- writes are committed in groups (`sqlite_writer.py`): the writes of one loop turn share a
+  transaction on that same connection, on the loop, when the write lock is free; when another
+  process holds it they go to a writer thread with its own connection, which waits for the
+  lock (busy_timeout), so the event loop never waits for one.
 
 Driver errors are raised as SQLAlchemy's exception types, so error mapping stays in one place.
 """
@@ -141,8 +142,14 @@ class SqliteFile:
         queue_timeout: float,
         on_statement: StatementHook | None = None,
         max_batch: int = 64,
+        writes_on_loop: bool = True,
     ) -> None:
         self._path = path
+        # Batches run on the event loop's connection when the write lock is free (sqlite_writer.py);
+        # False keeps every write on the writer thread.
+        self._writes_on_loop = writes_on_loop
+        self._reader_thread: int | None = None
+        self._checkpointer_lock = threading.Lock()
         self._max_batch = max_batch  # writes per group commit at most; 1 turns grouping off
         self._configure = configure
         self._busy_timeout = busy_timeout
@@ -169,9 +176,7 @@ class SqliteFile:
         `snapshot`: in one read transaction, so several statements see one state; a single
         statement is its own snapshot and skips the BEGIN/COMMIT.
         """
-        if self._reader is None:
-            self._reader = SqliteConnection(self._open(), self._on_statement)
-        reader = self._reader
+        reader = self.connection()
         if not snapshot:
             return work(reader)
         reader.raw.execute("BEGIN")
@@ -193,16 +198,45 @@ class SqliteFile:
                 queue_timeout=self._queue_timeout,
                 on_commit=self._committed,
                 max_batch=self._max_batch,
+                loop_side=self if self._writes_on_loop else None,
+                busy_timeout_ms=int(self._busy_timeout * 1000),
             )
         return await self._writer.submit(work)
+
+    def connection(self) -> SqliteConnection:
+        """The event loop's connection: every read, and the write batches the loop runs itself."""
+        if self._reader is None:
+            raw = self._open()
+            if self._writes_on_loop:
+                # It commits too: the checkpointer copies the WAL instead (see _Checkpointer).
+                raw.execute("PRAGMA wal_autocheckpoint=0")
+                self._start_checkpointer()
+            self._reader = SqliteConnection(raw, self._on_statement)
+        return self._reader
+
+    def usable(self) -> bool:
+        """Write batches run on the loop's connection only from the thread that first used it."""
+        if self._reader_thread is None:
+            self._reader_thread = threading.get_ident()
+        return self._reader_thread == threading.get_ident()
+
+    def discard(self) -> None:
+        if self._reader is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._reader.raw.close()
+            self._reader = None
+
+    def _start_checkpointer(self) -> None:
+        with self._checkpointer_lock:
+            if self._checkpointer is None:
+                self._checkpointer = _Checkpointer(self._open)
 
     def _open_writer(self) -> SqliteConnection:
         """The writer's connection and its checkpointer (called in the writer thread)."""
         raw = self._open()
         # The checkpointer thread copies the WAL into the database file instead (see _Checkpointer).
         raw.execute("PRAGMA wal_autocheckpoint=0")
-        if self._checkpointer is None:
-            self._checkpointer = _Checkpointer(self._open)
+        self._start_checkpointer()
         return SqliteConnection(raw, self._on_statement)
 
     def _committed(self, writes: int) -> None:
@@ -220,6 +254,7 @@ class SqliteFile:
         if self._reader is not None:
             self._reader.raw.close()
             self._reader = None
+        self._reader_thread = None
 
 
 class _Checkpointer:

@@ -14,6 +14,15 @@ and runs them all in one transaction, each inside its own SAVEPOINT:
 
 There is no timer: a lone write starts at once, and batches form only from writes that queued
 while the previous batch ran, i.e. exactly when the writer is the bottleneck.
+
+Where the write lock is free, which is always the case for the one process of the embedded
+default, the batch runs on the event loop itself, on the loop's own connection (`LoopSide`):
+the writes a loop turn submitted commit together when the loop next gets to its callbacks, with
+no thread hop. On one core a writer thread costs far more than the transaction: each time the
+loop thread releases the GIL (a socket write, a system call, each SQLite step) the writer takes
+it, and the request waits (docs/performance.md). The loop never waits for a lock: it asks for
+the write lock without a busy timeout, and if another process holds it (or the thread still has
+writes in hand) the batch goes to the thread, which waits for the lock up to busy_timeout.
 """
 
 import asyncio
@@ -38,6 +47,25 @@ class Connection(Protocol):
 
 
 C = TypeVar("C", bound=Connection)
+
+
+class LoopSide(Protocol[C]):  # pyright: ignore[reportInvalidTypeVarUse]
+    """The event loop's own connection, for batches the loop can run without waiting."""
+
+    def connection(self) -> C:
+        """The loop's connection (opened on first use)."""
+        ...
+
+    def discard(self) -> None:
+        """Close the connection after a failure that leaves it in doubt; the next use reopens."""
+        ...
+
+    def usable(self) -> bool:
+        """Whether the calling thread is the one whose loop owns the connection."""
+        ...
+
+
+_SQLITE_BUSY = 5
 
 
 class _Item(Generic[C]):
@@ -68,8 +96,16 @@ class GroupCommitWriter(Generic[C]):
         queue_timeout: float,
         on_commit: Callable[[int], None] = lambda _: None,
         max_batch: int = 64,
+        loop_side: LoopSide[C] | None = None,
+        busy_timeout_ms: int = 0,
     ) -> None:
         self._open = open_connection
+        self._loop_side = loop_side
+        self._busy_timeout_ms = busy_timeout_ms
+        # Writes submitted during this loop turn, run together by the callback the first one scheduled.
+        self._pending: list[_Item[C]] = []
+        # Writes handed to the thread and not yet settled: while any are, later writes follow them.
+        self._in_thread = 0
         self._queue_timeout = queue_timeout
         self._on_commit = on_commit
         self._max_batch = max_batch
@@ -82,15 +118,67 @@ class GroupCommitWriter(Generic[C]):
         self._thread.start()
 
     async def submit(self, work: Callable[[C], T]) -> T:
-        item = _Item[C](work, asyncio.get_running_loop())
-        self._queue.put(item)
+        loop = asyncio.get_running_loop()
+        item = _Item[C](work, loop)
+        if self._loop_side is None or not self._loop_side.usable():
+            self._to_thread([item])
+        else:
+            self._pending.append(item)
+            if len(self._pending) == 1:
+                loop.call_soon(self._run_pending)
         result: T = await item.future
         return result
 
     def close(self) -> None:
         """Run every write queued so far, then stop the thread and close its connection."""
+        if self._pending:
+            self._to_thread(self._pending)
+            self._pending = []
         self._queue.put(None)
         self._thread.join()
+
+    def _to_thread(self, batch: list[_Item[C]]) -> None:
+        self._in_thread += len(batch)
+        for item in batch:
+            self._queue.put(item)
+
+    def _run_pending(self) -> None:
+        """On the loop: this turn's writes in one transaction, unless that would mean waiting."""
+        batch, self._pending = self._pending, []
+        side = self._loop_side
+        if not batch:
+            return
+        if side is None or self._in_thread:
+            self._to_thread(batch)
+            return
+        try:
+            connection = side.connection()
+            raw = connection.raw
+            raw.execute("PRAGMA busy_timeout=0")
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+            finally:
+                raw.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+        except sqlite3.Error as error:
+            if getattr(error, "sqlite_errorcode", None) == _SQLITE_BUSY or (
+                isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+            ):
+                self._to_thread(batch)  # someone else writes: the thread waits for the lock instead
+                return
+            self._abandon_on(batch, raw_of(side), side.discard, "BEGIN IMMEDIATE", error)
+            _resolve(batch)
+            return
+        except BaseException as error:  # noqa: BLE001 - e.g. the file cannot be opened: fail this batch
+            self._abandon_on(batch, None, side.discard, "", error)
+            _resolve(batch)
+            return
+        try:
+            self._run_items(
+                batch, connection, lambda sql, error: self._abandon_on(batch, raw, side.discard, sql, error)
+            )
+        except BaseException as error:  # noqa: BLE001 - no caller may wait forever
+            self._abandon_on(batch, raw, side.discard, "", error)
+        _resolve(batch)
 
     def _run(self) -> None:
         stopping = False
@@ -123,7 +211,12 @@ class GroupCommitWriter(Generic[C]):
             # Not expected (every step handles its own errors); if it happens, no caller waits forever.
             self._abandon(batch, "", error)
         finally:
-            _settle(batch)
+            _settle(batch, self._settled)
+
+    def _settled(self, items: list[_Item[C]]) -> None:
+        """On the loop: outcomes from the thread."""
+        self._in_thread -= len(items)
+        _resolve(items)
 
     def _transaction(self, batch: list[_Item[C]]) -> None:
         started = time.monotonic()
@@ -140,19 +233,23 @@ class GroupCommitWriter(Generic[C]):
         except (sqlite3.Error, sa_exc.DBAPIError) as error:
             self._abandon(due, "BEGIN IMMEDIATE", error)
             return
+        self._run_items(due, connection, lambda sql, error: self._abandon(due, sql, error))
+
+    def _run_items(self, due: list[_Item[C]], connection: C, abandon: Callable[[str, BaseException], None]) -> None:
+        """Inside an open transaction: each write in its savepoint, then COMMIT."""
         kept = 0
         for item in due:
             # Checked again at its turn: the writes ahead of it in this batch count as waiting too.
             if self._refused(item, time.monotonic()):
                 continue
             if (lost := self._run_item(connection, item)) is not None:
-                self._abandon(due, *lost)
+                abandon(*lost)
                 return
             kept += item.error is None
         try:
             connection.raw.execute("COMMIT")
         except sqlite3.Error as error:
-            self._abandon(due, "COMMIT", error)
+            abandon("COMMIT", error)
             return
         self._on_commit(kept)
 
@@ -199,27 +296,41 @@ class GroupCommitWriter(Generic[C]):
     def _abandon(self, items: list[_Item[C]], sql: str, error: BaseException) -> None:
         """Roll back whatever is open; every item without an outcome of its own fails with `error`."""
         connection = self._connection
-        if connection is not None and connection.raw.in_transaction:
+
+        def lost() -> None:
+            self._connection = None
+
+        self._abandon_on(items, connection.raw if connection is not None else None, lost, sql, error)
+
+    def _abandon_on(
+        self,
+        items: list[_Item[C]],
+        raw: sqlite3.Connection | None,
+        lost: Callable[[], None],
+        sql: str,
+        error: BaseException,
+    ) -> None:
+        if raw is not None and raw.in_transaction:
             try:
-                connection.raw.execute("ROLLBACK")
+                raw.execute("ROLLBACK")
             except sqlite3.Error:
                 # A connection that cannot roll back is not trusted again: the next batch opens anew.
                 with contextlib.suppress(sqlite3.Error):
-                    connection.raw.close()
-                self._connection = None
+                    raw.close()
+                lost()
         for item in items:
             if item.error is None:
                 item.error = _mapped(sql, error)
 
 
-def _settle(batch: list[_Item[Any]]) -> None:
+def _settle(batch: list[_Item[Any]], settled: Callable[[list[_Item[Any]]], None]) -> None:
     """Hand every outcome to its event loop: one wake-up per loop, not one per write."""
     by_loop: dict[asyncio.AbstractEventLoop, list[_Item[Any]]] = {}
     for item in batch:
         by_loop.setdefault(item.loop, []).append(item)
     for loop, items in by_loop.items():
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
-            loop.call_soon_threadsafe(_resolve, items)
+            loop.call_soon_threadsafe(settled, items)
 
 
 def _resolve(items: list[_Item[Any]]) -> None:
@@ -249,3 +360,11 @@ def as_sqlalchemy_error(sql: str, params: Mapping[str, Any], error: sqlite3.Erro
     mapped = sa_exc.DBAPIError.instance(sql, dict(params), error, sqlite3.Error)
     mapped.__cause__ = error
     return mapped
+
+
+def raw_of(side: LoopSide[Any]) -> sqlite3.Connection | None:
+    """The loop's sqlite3 connection if it could be opened, for rolling back after a failure."""
+    try:
+        return side.connection().raw
+    except Exception:  # noqa: BLE001 - nothing open, nothing to roll back
+        return None
