@@ -28,9 +28,9 @@ async def everything(repository: TaskStore) -> list[Task]:
 
 
 async def changed(repository: TaskStore, task: Task, at: datetime, **fields: object) -> Task:
-    """Apply `fields` to `task` and save it, as the use cases do."""
-    updated, _ = apply_changes(task, make_changes(**fields), at)  # pyright: ignore[reportArgumentType]
-    stored = await repository.save(updated, task.version)
+    """Apply `fields` to `task` and save it, as the use cases do (naming the fields that changed)."""
+    updated, names = apply_changes(task, make_changes(**fields), at)  # pyright: ignore[reportArgumentType]
+    stored = await repository.save(updated, task.version, names)
     assert stored is not None
     return stored
 
@@ -147,10 +147,37 @@ class TestGetSaveRemove:
         await add(repository, "First")
         second = await add(repository, "Second")
         before = await everything(repository)
-        renamed, _ = apply_changes(second, make_changes(title="first", priority=1), T0)
+        renamed, names = apply_changes(second, make_changes(title="first", priority=1), T0)
+        with pytest.raises(DuplicateTitle):
+            await repository.save(renamed, second.version, names)
         with pytest.raises(DuplicateTitle):
             await repository.save(renamed, second.version)
         assert await everything(repository) == before
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"priority": 1},
+            {"title": "Renamed"},
+            {"description": None},
+            {"status": TaskStatus.COMPLETED},
+            {"title": "All of it", "description": "new", "status": TaskStatus.IN_PROGRESS, "priority": 5},
+        ],
+        ids="+".join,
+    )
+    async def test_saving_only_the_changed_fields_stores_the_whole_new_task(
+        self, repository: TaskStore, fields: dict[str, object]
+    ) -> None:
+        task = await add(repository, "Before", description="old", priority=3)
+        other = await add(repository, "Other")
+        updated, names = apply_changes(task, make_changes(**fields), T0 + timedelta(seconds=1))  # pyright: ignore[reportArgumentType]
+        assert set(names) == set(fields)
+        assert await repository.save(updated, task.version, names) == updated
+        assert await everything(repository) == [updated, other]
+        # The title key, the list order and the per-status totals follow the new values.
+        assert await repository.save(updated, task.version, names) is None
+        page = await repository.list(TaskQuery(statuses=frozenset({updated.status}), limit=10))
+        assert updated in page.items
 
     async def test_remove_returns_the_last_state_then_none(self, repository: TaskStore) -> None:
         task = await add(repository, "A")
