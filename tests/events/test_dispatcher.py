@@ -170,27 +170,38 @@ async def test_a_listener_that_resists_cancellation_does_not_hold_up_its_lane(
         unwound.set()
 
 
-async def test_a_listener_that_is_not_async_is_a_failing_listener(stoppable: list[EventDispatcher]) -> None:
+async def test_a_plain_function_listener_is_called_in_order_and_its_failures_are_logged(
+    stoppable: list[EventDispatcher],
+) -> None:
     calls: list[TaskEvent] = []
 
-    def not_async(event: TaskEvent) -> None:
+    def plain(event: TaskEvent) -> None:
         calls.append(event)
+        if event.task.id == 2:
+            raise RuntimeError("plain listener bug")
+
+    def returns_a_value(event: TaskEvent) -> int:
+        return event.task.id  # neither None nor awaitable: a broken listener
 
     after = RecordingListener()
-    dispatcher = EventDispatcher(for_all(not_async, after))  # pyright: ignore[reportArgumentType]
+    dispatcher = EventDispatcher(for_all(plain, returns_a_value, after))  # pyright: ignore[reportArgumentType]
     stoppable.append(dispatcher)
-    events = [created(1), created(2)]
+    events = [created(1), created(2), created(3)]
 
     with capture_logs() as logs:
         await dispatcher.start()
         dispatcher.publish(events)
-        await after.wait_for(2)
+        await after.wait_for(3)
         await dispatcher.stop(drain_timeout=1)
 
     assert calls == events
-    assert [(f["listener"], f["event_id"]) for f in logged(logs, "event_listener_failed")] == [
-        (not_async.__qualname__, str(e.event_id)) for e in events
+    failures = [(f["listener"], f["event_id"]) for f in logged(logs, "event_listener_failed")]
+    assert (plain.__qualname__, str(events[1].event_id)) in failures
+    assert [f for f in failures if f[0] == plain.__qualname__] == [(plain.__qualname__, str(events[1].event_id))]
+    assert [f for f in failures if f[0] == returns_a_value.__qualname__] == [
+        (returns_a_value.__qualname__, str(e.event_id)) for e in events
     ]
+    assert dispatcher.delivered == 2 + 3  # plain: 1 and 3; the recorder: all three
 
 
 async def test_a_full_queue_drops_new_events_counts_them_and_never_blocks_publish() -> None:

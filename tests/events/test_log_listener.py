@@ -6,12 +6,12 @@ from taskservice.adapters.listeners import log_event
 from tests.events.test_registry_and_payloads import sample_events
 
 
-async def test_logs_one_line_per_event_named_after_its_type_with_task_and_request() -> None:
+def test_logs_one_line_per_event_named_after_its_type_with_task_and_request() -> None:
     events = sample_events()
 
     with capture_logs() as logs:
         for event in events:
-            await log_event(event)
+            log_event(event)
 
     assert [line["event"] for line in logs] == [
         "TaskCreated",

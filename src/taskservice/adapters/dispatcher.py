@@ -25,7 +25,10 @@ import structlog
 
 from taskservice.domain.events import TaskEvent
 
-Listener = Callable[[TaskEvent], Awaitable[None]]
+# An async function, awaited as its own task under the timeout; or a plain function for work that
+# is quick and never blocks (a log line), called in its lane directly: no task and no timer per
+# event, which were a tenth of a create's CPU (docs/performance.md).
+Listener = Callable[[TaskEvent], Awaitable[None] | None]
 Registry = Mapping[type[TaskEvent], Sequence[Listener]]
 
 LOGGER_NAME: Final = "taskservice.events.dispatcher"
@@ -109,7 +112,11 @@ class _Lane:
         # wait for the cancelled call to finish, and a listener that ignores or slowly handles
         # cancellation would then hold up this lane for ever.
         try:
-            call = asyncio.ensure_future(self.listener(event))
+            result = self.listener(event)
+            if result is None:
+                self.delivered += 1
+                return
+            call = asyncio.ensure_future(result)
         except Exception as error:  # noqa: BLE001 - the listener failed before it was even awaited
             self._failed(event, error)
             return

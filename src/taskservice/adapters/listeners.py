@@ -1,8 +1,9 @@
 """The listeners that ship with the service, and the one registry that wires them to events.
 
 To add a listener: write an `async def listener(event) -> None` (or a class with such a
-`__call__`) that does not block the event loop, and add it to the entries below for the event
-types it wants. docs/events.md has the rules a listener must follow.
+`__call__`) that does not block the event loop — or a plain `def` for work that is quick and
+never waits, as `log_event` — and add it to the entries below for the event types it wants.
+docs/events.md has the rules a listener must follow.
 """
 
 from typing import Final
@@ -22,7 +23,7 @@ from taskservice.domain.events import (
 EVENT_LOGGER_NAME: Final = "taskservice.events"
 
 
-async def log_event(event: TaskEvent) -> None:
+def log_event(event: TaskEvent) -> None:
     """One structured line per event. Its `event` field is the event's type (`TaskCompleted`), so
     operators filter domain events by logger `taskservice.events` and one kind by `event`."""
     fields: dict[str, object] = {}
