@@ -1,12 +1,15 @@
 """GET, PUT, PATCH and DELETE on /v1/tasks/{task_id}."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from litestar.serialization import encode_json
 from litestar.testing import AsyncTestClient
 
+from taskservice.domain.task import Task, TaskStatus
 from taskservice.http.middleware import RequestContextMiddleware
+from taskservice.http.tasks import task_response
 from tests.fakes import FixedClock
 from tests.http.envelope import assert_error, field_errors
 
@@ -209,3 +212,30 @@ class TestDelete:
         await client.delete(f"/v1/tasks/{task['id']}")
         again = await create(client, title="REUSE ME")
         assert again["id"] > task["id"]
+
+
+def test_a_task_is_encoded_to_the_bytes_litestars_serializer_writes() -> None:
+    moment = datetime(2026, 11, 23, 12, 30, 15, 123456, tzinfo=UTC)
+    for task in (
+        Task(
+            id=1,
+            title='ß 🚀 "q"',
+            description=None,
+            status=TaskStatus.NEW,
+            priority=1,
+            created_at=moment,
+            updated_at=moment,
+            version=1,
+        ),
+        Task(
+            id=2**63 - 1,
+            title="t",
+            description="d\n",
+            status=TaskStatus.COMPLETED,
+            priority=5,
+            created_at=moment.replace(microsecond=0),
+            updated_at=moment,
+            version=7,
+        ),
+    ):
+        assert task_response(task).content == encode_json(task)

@@ -2,9 +2,10 @@
 
 from collections.abc import Generator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from litestar import HttpMethod, Request, Response, delete, get, patch, post, put, route
+import msgspec
+from litestar import HttpMethod, MediaType, Request, Response, delete, get, patch, post, put, route
 from litestar.datastructures import ResponseHeader
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
@@ -29,6 +30,16 @@ def _reporting_title_as_sent(title: str) -> Generator[None]:
         yield
     except DuplicateTitle:
         raise DuplicateTitle(title) from None
+
+
+_encode_json = msgspec.json.Encoder().encode
+
+
+def task_response(task: Task, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response[Task]:
+    """The task as JSON, encoded here: the very bytes Litestar's serializer writes for a `Task` (a
+    test compares them), without its per-response lookup of encoders (~5 µs of a GET)."""
+    body = Response(_encode_json(task), status_code=status_code, headers=headers, media_type=MediaType.JSON)
+    return cast("Response[Task]", body)
 
 
 def _refuse_query(request: AnyRequest) -> None:
@@ -59,7 +70,7 @@ def task_handlers(
         body = await read_body(request, TaskCreate)
         with _reporting_title_as_sent(body.title):
             task = await tasks.create(body.to_draft(), request_id=current_request_id())
-        return Response(task, status_code=201, headers={"Location": f"{location_prefix}/tasks/{task.id}"})
+        return task_response(task, status_code=201, headers={"Location": f"{location_prefix}/tasks/{task.id}"})
 
     @get(
         "/tasks",
@@ -81,10 +92,10 @@ def task_handlers(
         responses=error_responses(404, 422, 500, 503),
         description="Fetch one task.",
     )
-    async def get_task(request: AnyRequest, task_id: FromPath[str]) -> Task:
+    async def get_task(request: AnyRequest, task_id: FromPath[str]) -> Response[Task]:
         parsed_id = parse_task_id(task_id)
         _refuse_query(request)
-        return await tasks.get(parsed_id)
+        return task_response(await tasks.get(parsed_id))
 
     @put(
         _ITEM,
@@ -93,12 +104,12 @@ def task_handlers(
         responses=error_responses(404, 409, 413, 415, 422, 500, 503),
         description="Replace a task: fields left out take their create defaults.",
     )
-    async def replace_task(request: AnyRequest, task_id: FromPath[str]) -> Task:
+    async def replace_task(request: AnyRequest, task_id: FromPath[str]) -> Response[Task]:
         parsed_id = parse_task_id(task_id)
         _refuse_query(request)
         body = await read_body(request, TaskCreate)
         with _reporting_title_as_sent(body.title):
-            return await tasks.replace(parsed_id, body.to_draft(), request_id=current_request_id())
+            return task_response(await tasks.replace(parsed_id, body.to_draft(), request_id=current_request_id()))
 
     @patch(
         _ITEM,
@@ -110,14 +121,14 @@ def task_handlers(
         responses=error_responses(404, 409, 413, 415, 422, 500, 503),
         description="Change the fields present; `null` clears `description`; `{}` is `empty_update`.",
     )
-    async def patch_task(request: AnyRequest, task_id: FromPath[str]) -> Task:
+    async def patch_task(request: AnyRequest, task_id: FromPath[str]) -> Response[Task]:
         parsed_id = parse_task_id(task_id)
         _refuse_query(request)
         body = await read_body(request, TaskPatch)
         if isinstance(body.title, str):
             with _reporting_title_as_sent(body.title):
-                return await tasks.patch(parsed_id, body.to_changes(), request_id=current_request_id())
-        return await tasks.patch(parsed_id, body.to_changes(), request_id=current_request_id())
+                return task_response(await tasks.patch(parsed_id, body.to_changes(), request_id=current_request_id()))
+        return task_response(await tasks.patch(parsed_id, body.to_changes(), request_id=current_request_id()))
 
     @delete(
         _ITEM,
