@@ -151,6 +151,7 @@ class GroupCommitWriter(Generic[C]):
         if side is None or self._in_thread:
             self._to_thread(batch)
             return
+        raw: sqlite3.Connection | None = None
         try:
             connection = side.connection()
             raw = connection.raw
@@ -159,25 +160,21 @@ class GroupCommitWriter(Generic[C]):
                 raw.execute("BEGIN IMMEDIATE")
             finally:
                 raw.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
-        except sqlite3.Error as error:
-            if getattr(error, "sqlite_errorcode", None) == _SQLITE_BUSY or (
-                isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
-            ):
+        except BaseException as error:  # noqa: BLE001 - e.g. the file cannot be opened: fail this batch
+            if isinstance(error, sqlite3.Error) and error.sqlite_errorcode & 0xFF == _SQLITE_BUSY:
                 self._to_thread(batch)  # someone else writes: the thread waits for the lock instead
                 return
-            self._abandon_on(batch, raw_of(side), side.discard, "BEGIN IMMEDIATE", error)
+            self._abandon_on(batch, raw, side.discard, "BEGIN IMMEDIATE", error)
             _resolve(batch)
             return
-        except BaseException as error:  # noqa: BLE001 - e.g. the file cannot be opened: fail this batch
-            self._abandon_on(batch, None, side.discard, "", error)
-            _resolve(batch)
-            return
+
+        def abandon(sql: str, error: BaseException) -> None:
+            self._abandon_on(batch, connection.raw, side.discard, sql, error)
+
         try:
-            self._run_items(
-                batch, connection, lambda sql, error: self._abandon_on(batch, raw, side.discard, sql, error)
-            )
+            self._run_items(batch, connection, abandon)
         except BaseException as error:  # noqa: BLE001 - no caller may wait forever
-            self._abandon_on(batch, raw, side.discard, "", error)
+            abandon("", error)
         _resolve(batch)
 
     def _run(self) -> None:
@@ -360,11 +357,3 @@ def as_sqlalchemy_error(sql: str, params: Mapping[str, Any], error: sqlite3.Erro
     mapped = sa_exc.DBAPIError.instance(sql, dict(params), error, sqlite3.Error)
     mapped.__cause__ = error
     return mapped
-
-
-def raw_of(side: LoopSide[Any]) -> sqlite3.Connection | None:
-    """The loop's sqlite3 connection if it could be opened, for rolling back after a failure."""
-    try:
-        return side.connection().raw
-    except Exception:  # noqa: BLE001 - nothing open, nothing to roll back
-        return None
