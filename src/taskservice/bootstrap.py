@@ -19,6 +19,7 @@ from taskservice.adapters.memory import InMemoryTaskRepository
 from taskservice.adapters.sql.database import create_engine
 from taskservice.adapters.sql.migrations import require_head, upgrade_to_head
 from taskservice.adapters.sql.repository import SqlTaskRepository
+from taskservice.gc_tuning import tune_for_serving
 from taskservice.http.app import build_http_app
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.logs import access_log, configure_logging, flush_logs
@@ -46,7 +47,10 @@ def create_app(
     repository: TaskStore | None = None,
     clock: Clock | None = None,
     listeners: Sequence[Listener] = (),
+    serving: bool = False,
 ) -> RequestContextMiddleware:
+    """The whole service. `serving`: this process is the server (not a test or a script), so
+    the garbage collector is tuned for it once start-up is done (gc_tuning.py)."""
     engine: AsyncEngine | None = None
     if repository is None:
         if settings.database_url == MEMORY_URL:
@@ -64,6 +68,8 @@ def create_app(
         if engine is not None:
             await (upgrade_to_head(engine) if settings.migrate_on_start else require_head(engine))
         await dispatcher.start()
+        if serving:
+            tune_for_serving()
         try:
             yield
         finally:
@@ -91,4 +97,4 @@ def app_from_environment() -> RequestContextMiddleware:
     """The factory uvicorn calls in each worker process (`--factory`)."""
     settings = load_settings()
     configure_logging(settings)
-    return create_app(settings)
+    return create_app(settings, serving=True)
