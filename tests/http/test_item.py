@@ -1,13 +1,14 @@
 """GET, PUT, PATCH and DELETE on /v1/tasks/{task_id}."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from litestar.serialization import encode_json
 from litestar.testing import AsyncTestClient
 
 from taskservice.domain.task import Task, TaskStatus
+from taskservice.http.json_response import EncodedJson
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.http.tasks import task_response
 from tests.fakes import FixedClock
@@ -238,4 +239,17 @@ def test_a_task_is_encoded_to_the_bytes_litestars_serializer_writes() -> None:
             version=7,
         ),
     ):
-        assert task_response(task).content == encode_json(task)
+        assert cast(EncodedJson, task_response(task)).body == encode_json(task)
+
+
+async def test_task_responses_carry_exactly_the_headers_litestar_would_write(client: Client) -> None:
+    """The handler-encoded responses (json_response.py) against what Litestar writes itself."""
+    created = await client.post("/v1/tasks", json={"title": "Headers", "priority": 2})
+    fetched = await client.get(created.headers["location"])
+    patched = await client.patch(created.headers["location"], json={"priority": 4})
+    for response in (created, fetched, patched):
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["content-length"] == str(len(response.content))
+        assert response.headers.get_list("content-type") == ["application/json"]
+    assert sorted(created.headers) == ["content-length", "content-type", "location", "x-request-id"]
+    assert sorted(fetched.headers) == sorted(patched.headers) == ["content-length", "content-type", "x-request-id"]
