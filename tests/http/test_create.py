@@ -6,7 +6,10 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from taskservice.adapters.memory import InMemoryTaskRepository
+from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
+from tests.conftest import make_settings
 from tests.http.envelope import assert_error, field_errors
 
 Client = AsyncTestClient[RequestContextMiddleware]
@@ -173,3 +176,44 @@ async def test_returns_422_for_malformed_json_and_bodies_that_are_not_objects(
 ) -> None:
     response = await memory_client.post("/v1/tasks", content=content, headers={"content-type": "application/json"})
     assert field_errors(response) == [("body", expected_field)]
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+async def test_a_client_gone_before_its_body_ended_changes_nothing(method: str) -> None:
+    """The body arrives in pieces and the client disconnects halfway: no write, no partial task."""
+    store = InMemoryTaskRepository()
+    app = create_app(make_settings(DATABASE_URL="memory://"), repository=store)
+    async with AsyncTestClient(app=app) as client:
+        created = await client.post("/v1/tasks", json={"title": "Kept", "priority": 2})
+        before = (await client.get("/v1/tasks")).json()
+        path = "/v1/tasks" if method == "POST" else created.headers["location"]
+        incoming: list[dict[str, Any]] = [
+            {"type": "http.request", "body": b'{"title": "Half', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return incoming.pop(0)
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"test"), (b"content-type", b"application/json")],
+            "client": ("127.0.0.1", 1),
+            "server": ("test", 80),
+            "state": {},
+        }
+        await app(scope, receive, send)  # pyright: ignore[reportArgumentType]
+        assert sent[0]["status"] >= 400  # nobody reads it, but the request ends without a write
+        assert (await client.get("/v1/tasks")).json() == before

@@ -33,13 +33,18 @@ def build_http_app(
     api = Router(
         path=api_prefix or "/",
         route_handlers=task_handlers(
-            tasks, location_prefix=api_prefix, default_limit=default_limit, max_limit=max_limit
+            tasks,
+            location_prefix=api_prefix,
+            default_limit=default_limit,
+            max_limit=max_limit,
+            max_body_bytes=max_body_bytes,
         ),
         tags=["tasks"],
     )
     litestar = Litestar(
         route_handlers=[api, *health_handlers(database, timeout=readiness_timeout)],
         exception_handlers=build_exception_handlers(expose_causes=expose_causes),
+        # The task routes read bodies themselves (schemas.read_body) with the same limit.
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="taskservice",

@@ -49,7 +49,7 @@ def _refuse_query(request: AnyRequest) -> None:
 
 
 def task_handlers(
-    tasks: TaskUseCases, *, location_prefix: str, default_limit: int, max_limit: int
+    tasks: TaskUseCases, *, location_prefix: str, default_limit: int, max_limit: int, max_body_bytes: int
 ) -> list[HTTPRouteHandler]:
     """Route handlers bound to `tasks`; `location_prefix` is where the router mounts them."""
     item_operation = contract_operation(parameters=(TASK_ID_PARAMETER,))
@@ -67,7 +67,7 @@ def task_handlers(
     )
     async def create_task(request: AnyRequest) -> Response[Task]:
         _refuse_query(request)
-        body = await read_body(request, TaskCreate)
+        body = await read_body(request, TaskCreate, max_bytes=max_body_bytes)
         with _reporting_title_as_sent(body.title):
             task = await tasks.create(body.to_draft(), request_id=current_request_id())
         return task_response(task, status_code=201, headers={"Location": f"{location_prefix}/tasks/{task.id}"})
@@ -107,7 +107,7 @@ def task_handlers(
     async def replace_task(request: AnyRequest, task_id: FromPath[str]) -> Response[Task]:
         parsed_id = parse_task_id(task_id)
         _refuse_query(request)
-        body = await read_body(request, TaskCreate)
+        body = await read_body(request, TaskCreate, max_bytes=max_body_bytes)
         with _reporting_title_as_sent(body.title):
             return task_response(await tasks.replace(parsed_id, body.to_draft(), request_id=current_request_id()))
 
@@ -124,7 +124,7 @@ def task_handlers(
     async def patch_task(request: AnyRequest, task_id: FromPath[str]) -> Response[Task]:
         parsed_id = parse_task_id(task_id)
         _refuse_query(request)
-        body = await read_body(request, TaskPatch)
+        body = await read_body(request, TaskPatch, max_bytes=max_body_bytes)
         if isinstance(body.title, str):
             with _reporting_title_as_sent(body.title):
                 return task_response(await tasks.patch(parsed_id, body.to_changes(), request_id=current_request_id()))
