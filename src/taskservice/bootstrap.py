@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from taskservice.adapters.clock import SystemClock
 from taskservice.adapters.dispatcher import EventDispatcher, Listener
 from taskservice.adapters.ids import random_uuid4
-from taskservice.adapters.listeners import default_registry
+from taskservice.adapters.listeners import EVENT_LOGGER_NAME, default_registry
 from taskservice.adapters.memory import InMemoryTaskRepository
 from taskservice.adapters.sql.database import create_engine
 from taskservice.adapters.sql.migrations import require_head, upgrade_to_head
@@ -22,7 +22,7 @@ from taskservice.adapters.sql.repository import SqlTaskRepository
 from taskservice.gc_tuning import tune_for_serving
 from taskservice.http.app import build_http_app
 from taskservice.http.middleware import RequestContextMiddleware
-from taskservice.logs import access_log, configure_logging, flush_logs
+from taskservice.logs import access_log, configure_logging, flush_logs, info_line
 from taskservice.ports.clock import Clock
 from taskservice.ports.repository import TaskStore
 from taskservice.settings import MEMORY_URL, Settings, load_settings
@@ -59,7 +59,9 @@ def create_app(
             engine = build_engine(settings)
             repository = SqlTaskRepository(engine)
     dispatcher = EventDispatcher(
-        default_registry(*listeners), queue_size=settings.event_queue_size, listener_timeout=EVENT_LISTENER_TIMEOUT
+        default_registry(*listeners, log_line=info_line(settings, EVENT_LOGGER_NAME)),
+        queue_size=settings.event_queue_size,
+        listener_timeout=EVENT_LISTENER_TIMEOUT,
     )
     tasks = TaskUseCases(repository, clock or SystemClock(), dispatcher, new_event_id=random_uuid4)
 

@@ -249,6 +249,34 @@ def _no_access_line(method: str, path: str, status: int, duration_ms: float, cli
     pass
 
 
+def info_line(settings: Settings, logger_name: str) -> Callable[..., None] | None:
+    """`line(event, **fields)`: an info line of logger `logger_name`, for lines written per write
+    (the event log), or None for the structlog default.
+
+    In qa/prod the line is rendered here directly, as `access_log` does: structlog's generic path
+    was ~5 µs of the ~7 µs an event's line cost. It is the very line `_json_line` makes for
+    `structlog.get_logger(logger_name).info(event, **fields)` (a test compares them).
+    """
+    if not settings.json_logs:
+        return None
+    if logging.getLevelNamesMapping()[settings.log_level.value] > logging.INFO:
+        return _no_line
+
+    def write(event: str, **fields: object) -> None:
+        line: dict[str, Any] = {"timestamp": _clock.now(), "level": "info", "logger": logger_name, "event": event}
+        line.update(fields)
+        request_id = current_request_id()
+        if request_id:
+            line.setdefault("request_id", request_id)
+        _writer.write(_json(line))
+
+    return write
+
+
+def _no_line(event: str, **fields: object) -> None:
+    pass
+
+
 def configure_logging(settings: Settings) -> None:
     """Install the pipeline for this process (the CLI, and each uvicorn worker via the factory)."""
     _writer.flush()

@@ -2,12 +2,13 @@
 
 from structlog.testing import capture_logs
 
-from taskservice.adapters.listeners import log_event
+from taskservice.adapters.listeners import EventLog
 from tests.events.test_registry_and_payloads import sample_events
 
 
 def test_logs_one_line_per_event_named_after_its_type_with_task_and_request() -> None:
     events = sample_events()
+    log_event = EventLog()
 
     with capture_logs() as logs:
         for event in events:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import msgspec
 import pytest
 
-from taskservice.adapters.listeners import default_registry, log_event
+from taskservice.adapters.listeners import EventLog, default_registry
 from taskservice.domain.events import (
     EVENT_TYPES,
     AnyTaskEvent,
@@ -40,7 +40,9 @@ def test_every_event_type_has_a_registry_entry_with_the_log_listener() -> None:
         return None
 
     registry = default_registry(extra)
+    log_event = registry[TaskCreated][0]
 
+    assert isinstance(log_event, EventLog)
     for event_type in all_subclasses(TaskEvent):
         assert event_type in registry, f"{event_type.__name__} has no listeners"
         assert list(registry[event_type]) == [log_event, extra]

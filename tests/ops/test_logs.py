@@ -12,11 +12,13 @@ import pytest
 import structlog
 from litestar.testing import AsyncTestClient
 
+from taskservice.adapters.listeners import EVENT_LOGGER_NAME, EventLog
 from taskservice.bootstrap import create_app
-from taskservice.logs import access_log, configure_logging
+from taskservice.logs import access_log, configure_logging, flush_logs, info_line
 from taskservice.ports.repository import TaskStore
 from taskservice.request_context import set_request_id
 from tests.conftest import make_settings
+from tests.events.test_registry_and_payloads import sample_events
 from tests.ops.fakes import ChattyOnGet, CrashingOnGet
 
 ACCESS_KEYS = {"request_id", "method", "path", "status", "duration_ms", "client"}
@@ -183,6 +185,35 @@ async def test_the_fast_access_line_is_the_line_structlog_renders(capsys: pytest
     assert list(ours) == list(structlogs)
     assert {**ours, "timestamp": None} == {**structlogs, "timestamp": None}
     assert ours["request_id"] == "req-1"
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_the_fast_event_line_is_the_line_structlog_renders(capsys: pytest.CaptureFixture[str]) -> None:
+    settings = make_settings(APP_ENV="prod")
+    configure_logging(settings)
+    fast = info_line(settings, EVENT_LOGGER_NAME)
+    assert fast is not None
+    for event in sample_events():
+        capsys.readouterr()
+        EventLog(fast)(event)
+        EventLog()(event)  # through structlog
+        await asyncio.sleep(0)
+        ours, structlogs = json_lines(capsys.readouterr().out)
+        assert list(ours) == list(structlogs)
+        assert {**ours, "timestamp": None} == {**structlogs, "timestamp": None}
+        assert (ours["logger"], ours["event"]) == (EVENT_LOGGER_NAME, type(event).__name__)
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_no_fast_line_outside_json_logs_and_none_above_info(capsys: pytest.CaptureFixture[str]) -> None:
+    assert info_line(make_settings(APP_ENV="dev"), "x") is None
+    settings = make_settings(APP_ENV="prod", LOG_LEVEL="WARNING")
+    configure_logging(settings)
+    quiet = info_line(settings, "x")
+    assert quiet is not None
+    quiet("event", field=1)
+    flush_logs()
+    assert capsys.readouterr().out == ""
 
 
 def test_no_access_line_above_info() -> None:

@@ -1,11 +1,13 @@
 """The listeners that ship with the service, and the one registry that wires them to events.
 
 To add a listener: write an `async def listener(event) -> None` (or a class with such a
-`__call__`) that does not block the event loop — or a plain `def` for work that is quick and
-never waits, as `log_event` — and add it to the entries below for the event types it wants.
+`__call__`) that does not block the event loop — or a plain `def` (or `__call__`) for work that
+is quick and never waits, as `EventLog` — and add it to the entries below for the event types it
+wants.
 docs/events.md has the rules a listener must follow.
 """
 
+from collections.abc import Callable
 from typing import Final
 
 import structlog
@@ -22,29 +24,47 @@ from taskservice.domain.events import (
 
 EVENT_LOGGER_NAME: Final = "taskservice.events"
 
+# Writes one info line of logger `taskservice.events`: `line(event_name, **fields)`.
+LogLine = Callable[..., None]
 
-def log_event(event: TaskEvent) -> None:
+
+def _structlog_line(event: str, **fields: object) -> None:
+    # Looked up per line, not cached: a logger cached before logging is configured (or before a
+    # test captures logs) would keep the old pipeline.
+    structlog.stdlib.get_logger(EVENT_LOGGER_NAME).info(event, **fields)
+
+
+class EventLog:
     """One structured line per event. Its `event` field is the event's type (`TaskCompleted`), so
-    operators filter domain events by logger `taskservice.events` and one kind by `event`."""
-    fields: dict[str, object] = {}
-    if isinstance(event, TaskUpdated):
-        fields["changed_fields"] = list(event.changed_fields)
-    elif isinstance(event, TaskStatusChanged):
-        fields["from_status"] = event.from_status.value
-        fields["to_status"] = event.to_status.value
-    structlog.stdlib.get_logger(EVENT_LOGGER_NAME).info(
-        type(event).__name__,
-        event_id=str(event.event_id),
-        task_id=event.task.id,
-        request_id=event.request_id,
-        occurred_at=event.occurred_at.isoformat().replace("+00:00", "Z"),
-        **fields,
-    )
+    operators filter domain events by logger `taskservice.events` and one kind by `event`.
+
+    `line` writes it; the composition root passes the fast JSON writer of qa/prod (logs.info_line).
+    """
+
+    def __init__(self, line: LogLine | None = None) -> None:
+        self._line = line or _structlog_line
+
+    def __call__(self, event: TaskEvent) -> None:
+        fields: dict[str, object] = {}
+        if isinstance(event, TaskUpdated):
+            fields["changed_fields"] = list(event.changed_fields)
+        elif isinstance(event, TaskStatusChanged):
+            fields["from_status"] = event.from_status.value
+            fields["to_status"] = event.to_status.value
+        self._line(
+            type(event).__name__,
+            event_id=str(event.event_id),
+            task_id=event.task.id,
+            request_id=event.request_id,
+            occurred_at=event.occurred_at.isoformat().replace("+00:00", "Z"),
+            **fields,
+        )
 
 
-def default_registry(*extra: Listener) -> Registry:
+def default_registry(*extra: Listener, log_line: LogLine | None = None) -> Registry:
     """Every event type and its listeners, in one place. `extra` listeners (tests, embedders)
-    receive every event type, after the shipped ones."""
+    receive every event type, after the shipped ones; `log_line` writes the event log's lines."""
+    log_event = EventLog(log_line)
     return {
         TaskCreated: (log_event, *extra),
         TaskUpdated: (log_event, *extra),
