@@ -14,7 +14,7 @@ import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from taskservice.http.errors import ErrorBody, ErrorEnvelope
-from taskservice.http.request_id import accept_or_create
+from taskservice.http.request_id import accepted, new_request_id
 from taskservice.request_context import set_request_id
 
 _HEADER: Final = b"x-request-id"
@@ -47,12 +47,12 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        offered: bytes | None = None
+        request_id = ""
         for name, value in scope["headers"]:
             if name == _HEADER:
-                offered = value
+                request_id = accepted(value)
                 break
-        request_id = accept_or_create(offered)
+        request_id = request_id or new_request_id()
         # Handlers, error bodies and every log line of this request read it from here.
         set_request_id(request_id)
         header = (_HEADER, request_id.encode("ascii"))
@@ -63,14 +63,14 @@ class RequestContextMiddleware:
             nonlocal status, replaced
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [h for h in message.get("headers", ()) if h[0].lower() != _HEADER]
+                # No response of this app sets X-Request-ID itself: appended, never duplicated.
+                headers = [*message.get("headers", ()), header]
                 if status >= 400 and not _is_json(headers):
                     # Something answered an error without the envelope (Litestar's own HTML 404
                     # under /schema, for one): the contract promises the envelope on every error.
                     replaced = True
                     await _send_error(send, status, header, request_id)
                     return
-                headers.append(header)
                 message = {**message, "headers": headers}
             elif replaced:
                 return

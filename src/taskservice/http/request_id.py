@@ -10,16 +10,13 @@ _KEEP: Final = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
 _SET: Final = (0x4000 << 64) | (0x8000 << 48)
 
 
-def accept_or_create(offered: bytes | None) -> str:
-    """Echo a caller's id when it is 1–128 of [A-Za-z0-9._:-]; otherwise a new UUIDv4."""
-    if offered is not None:
-        try:
-            text = offered.decode("ascii")
-        except UnicodeDecodeError:
-            text = ""
-        if _SANE.fullmatch(text):
-            return text
-    return new_request_id()
+def accepted(offered: bytes) -> str:
+    """The caller's id if it is 1–128 of [A-Za-z0-9._:-], else ""."""
+    try:
+        text = offered.decode("ascii")
+    except UnicodeDecodeError:
+        return ""
+    return text if _SANE.fullmatch(text) else ""
 
 
 def new_request_id() -> str:
