@@ -41,6 +41,10 @@ _QUIET_LOGGERS = ("sqlalchemy", "aiosqlite", "alembic.runtime.plugins", "asyncio
 _LEVEL_OF_METHOD: Final = {"warn": "warning", "exception": "error"}
 
 
+# A line rendered only when the writer writes it: (render, the values it renders).
+Deferred = tuple[Callable[[Any], str], Any]
+
+
 class LineWriter:
     """Writes rendered lines to the current `sys.stdout` (looked up per write, like `print`, so a
     stream replaced since start-up is honoured).
@@ -49,15 +53,16 @@ class LineWriter:
     loop gets to the next callback: under load one `write` + `flush` serves every request the
     iteration finished, and an idle service still shows each line within the same loop turn.
     Elsewhere (the CLI, other threads) a line is written at once, after any collected ones, so the
-    order of lines is the order they were logged in.
+    order of lines is the order they were logged in. A `Deferred` line is rendered only then, with
+    the others of its turn.
     """
 
     def __init__(self) -> None:
-        self._pending: list[str] = []
+        self._pending: list[str | Deferred] = []
         self._lock = threading.Lock()
         self._scheduled_on: asyncio.AbstractEventLoop | None = None
 
-    def write(self, line: str) -> None:
+    def write(self, line: str | Deferred) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -90,7 +95,7 @@ class LineWriter:
         self._scheduled_on = None
         if not self._pending:
             return
-        text = "\n".join(self._pending) + "\n"
+        text = "\n".join(line if isinstance(line, str) else line[0](line[1]) for line in self._pending) + "\n"
         self._pending.clear()
         stream = sys.stdout
         stream.write(text)
@@ -143,7 +148,9 @@ class _UtcClock:
         self._prefix = ""
 
     def now(self) -> str:
-        now = time.time()
+        return self.at(time.time())
+
+    def at(self, now: float) -> str:
         second = int(now)
         if second != self._second:
             self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
@@ -219,6 +226,8 @@ def access_log(settings: Settings) -> Callable[[str, str, int, float, str | None
     structlog's generic path (bound logger, context copy, processor chain) was a third of a
     /healthz request's own time (docs/performance.md). It is the very line `_json_line` makes
     for `structlog.get_logger("taskservice.access").info("request", ...)` (a test compares them).
+    The request records its values and the time; the line is rendered when the writer writes the
+    loop turn's lines, all in one go, off the request's path.
     """
     if not settings.json_logs:
         return None
@@ -226,23 +235,31 @@ def access_log(settings: Settings) -> Callable[[str, str, int, float, str | None
         return _no_access_line
 
     def write(method: str, path: str, status: int, duration_ms: float, client: str | None) -> None:
-        line: dict[str, Any] = {
-            "timestamp": _clock.now(),
-            "level": "info",
-            "logger": "taskservice.access",
-            "event": "request",
-            "method": method,
-            "path": path,
-            "status": status,
-            "duration_ms": duration_ms,
-            "client": client,
-        }
-        request_id = current_request_id()
-        if request_id:
-            line["request_id"] = request_id
-        _writer.write(_json(line))
+        values: _AccessValues = (time.time(), method, path, status, duration_ms, client, current_request_id())
+        _writer.write((_access_line, values))
 
     return write
+
+
+_AccessValues = tuple[float, str, str, int, float, str | None, str]
+
+
+def _access_line(values: _AccessValues) -> str:
+    at, method, path, status, duration_ms, client, request_id = values
+    line: dict[str, Any] = {
+        "timestamp": _clock.at(at),
+        "level": "info",
+        "logger": "taskservice.access",
+        "event": "request",
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": duration_ms,
+        "client": client,
+    }
+    if request_id:
+        line["request_id"] = request_id
+    return _json(line)
 
 
 def _no_access_line(method: str, path: str, status: int, duration_ms: float, client: str | None) -> None:
