@@ -119,7 +119,8 @@ class GroupCommitWriter(Generic[C]):
 
     async def submit(self, work: Callable[[C], T]) -> T:
         loop = asyncio.get_running_loop()
-        item = _Item[C](work, loop)
+        # Annotated, not `_Item[C](...)`: calling a subscripted generic goes through typing (~1 µs).
+        item: _Item[C] = _Item(work, loop)
         if self._loop_side is None or not self._loop_side.usable():
             self._to_thread([item])
         else:
