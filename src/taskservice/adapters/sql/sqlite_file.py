@@ -33,7 +33,6 @@ from taskservice.adapters.sql.sqlite_writer import GroupCommitWriter, as_sqlalch
 
 T = TypeVar("T")
 Row = Sequence[Any]
-_Processor = Callable[[Any], Any] | None
 
 _DIALECT = sqlite.dialect(paramstyle="named")
 
@@ -48,7 +47,7 @@ class _Compiled:
     def __init__(self, statement: ClauseElement) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
         self.sql: str = compiled.string
-        self.binds: dict[str, _Processor] = {}
+        self.binds: dict[str, Callable[[Any], Any]] = {}
         # Values fixed in the statement itself (e.g. `literal(1)`), keyed by their rendered names.
         self.defaults: dict[str, Any] = {}
         bind_names: dict[BindParameter[Any], str] = compiled.bind_names
@@ -67,7 +66,12 @@ class _Compiled:
         merged = {**self.defaults, **params} if self.defaults else params
         if not self.binds:
             return merged
-        return {k: (p(v) if (p := self.binds.get(k)) is not None else v) for k, v in merged.items()}
+        # Only the few parameters with a processor (timestamps) are touched.
+        processed = dict(merged)
+        for name, processor in self.binds.items():
+            if name in processed:
+                processed[name] = processor(processed[name])
+        return processed
 
     def row(self, raw: Row) -> Row:
         if not self.results:
