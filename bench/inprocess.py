@@ -9,8 +9,8 @@ ceiling. Pin it to one core as the benchmark pins the server:
 
     taskset -c 0 uv run python bench/inprocess.py post [--requests 200] [--profile out.prof]
 
-Scenarios: healthz, get, post, patch, list. Seeds a fresh 10,000-task file in a temporary
-directory each run.
+Scenarios: healthz, get, post, patch, list (status=new), list-all (every status: the merged
+per-status scans). Seeds a fresh 10,000-task file in a temporary directory each run.
 """
 
 import argparse
@@ -71,6 +71,8 @@ def request_maker(scenario: str) -> Any:
             return http_scope("GET", f"/v1/tasks/{random.randint(1, SEEDED)}"), b""
         if scenario == "list":
             return http_scope("GET", "/v1/tasks", b"status=new&limit=100"), b""
+        if scenario == "list-all":
+            return http_scope("GET", "/v1/tasks", b"limit=100"), b""
         if scenario == "post":
             body = f'{{"title": "inprocess {nonce} {next(counter)}", "priority": 2}}'.encode()
             return http_scope("POST", "/v1/tasks", headers=JSON), body
@@ -138,7 +140,7 @@ async def run(scenario: str, requests: int, database: Path, log: Path, profile: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["healthz", "get", "post", "patch", "list"])
+    parser.add_argument("scenario", choices=["healthz", "get", "post", "patch", "list", "list-all"])
     parser.add_argument("--requests", type=int, default=200, help="requests per client (32 clients)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the timed part here")
     options = parser.parse_args()
