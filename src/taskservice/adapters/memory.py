@@ -7,7 +7,7 @@ import msgspec
 
 from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import TaskPage, TaskQuery, order_tasks
-from taskservice.domain.task import Task, TaskDraft
+from taskservice.domain.task import Task, TaskDraft, new_task
 
 
 class InMemoryTaskRepository:
@@ -23,16 +23,7 @@ class InMemoryTaskRepository:
         if key in self._ids_by_key:
             raise DuplicateTitle(draft.title)
         self._last_id += 1
-        task = Task(
-            id=self._last_id,
-            title=draft.title,
-            description=draft.description,
-            status=draft.status,
-            priority=draft.priority,
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
+        task = new_task(draft, self._last_id, now)
         self._tasks[task.id] = task
         self._ids_by_key[key] = task.id
         return task

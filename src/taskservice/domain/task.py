@@ -127,6 +127,20 @@ def make_changes(
     )
 
 
+def new_task(draft: TaskDraft, task_id: int, now: datetime) -> Task:
+    """The task a store holds once it has stored `draft` under `task_id` at `now`."""
+    return Task(
+        id=task_id,
+        title=draft.title,
+        description=draft.description,
+        status=draft.status,
+        priority=draft.priority,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+
+
 def changes_from_draft(draft: TaskDraft) -> TaskChanges:
     """A full replace is a change of every caller-owned field."""
     return TaskChanges(title=draft.title, description=draft.description, status=draft.status, priority=draft.priority)

@@ -35,7 +35,7 @@ from taskservice.adapters.sql.sqlite_file import SqliteFile
 from taskservice.adapters.sql.tables import SORT_COLUMNS, TITLE_KEY_INDEX, task_counts, tasks, tie_break
 from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import ALL_STATUSES, OrderBy, OrderDir, TaskPage, TaskQuery
-from taskservice.domain.task import Task, TaskDraft, TaskStatus
+from taskservice.domain.task import Task, TaskDraft, TaskStatus, new_task
 
 T = TypeVar("T")
 # How long a write may queue for the SQLite writer when the engine's pool sets no timeout.
@@ -220,16 +220,7 @@ class SqlTaskRepository:
             if is_unique_violation(error, TITLE_KEY_INDEX, "tasks.title_key"):
                 raise DuplicateTitle(draft.title) from None
             raise
-        return Task(
-            id=row[0],
-            title=draft.title,
-            description=draft.description,
-            status=draft.status,
-            priority=draft.priority,
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
+        return new_task(draft, row[0], now)
 
     async def get(self, task_id: int) -> Task | None:
         rows = await self._read(lambda run: run.rows(_GET, {"task_id": task_id}))
