@@ -11,6 +11,7 @@ from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
 from tests.conftest import make_settings
 from tests.http.envelope import assert_error, field_errors
+from tests.http.raw_asgi import drive
 
 Client = AsyncTestClient[RequestContextMiddleware]
 RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
@@ -191,29 +192,8 @@ async def test_a_client_gone_before_its_body_ended_changes_nothing(method: str) 
             {"type": "http.request", "body": b'{"title": "Half', "more_body": True},
             {"type": "http.disconnect"},
         ]
-        sent: list[dict[str, Any]] = []
-
-        async def receive() -> dict[str, Any]:
-            return incoming.pop(0)
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "root_path": "",
-            "query_string": b"",
-            "headers": [(b"host", b"test"), (b"content-type", b"application/json")],
-            "client": ("127.0.0.1", 1),
-            "server": ("test", 80),
-            "state": {},
-        }
-        await app(scope, receive, send)  # pyright: ignore[reportArgumentType]
-        assert sent[0]["status"] >= 400  # nobody reads it, but the request ends without a write
+        sent = await drive(app, method, path, incoming, [(b"host", b"test"), (b"content-type", b"application/json")])
+        start = sent[0]
+        assert start["type"] == "http.response.start"
+        assert start["status"] >= 400  # nobody reads it, but the request ends without a write
         assert (await client.get("/v1/tasks")).json() == before

@@ -7,7 +7,6 @@ from typing import Any
 import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
-from litestar.types import HTTPReceiveMessage, Message
 
 from taskservice.bootstrap import create_app
 from taskservice.domain.errors import ConcurrentUpdate, StorageUnavailable
@@ -16,6 +15,7 @@ from tests.conftest import make_settings
 from tests.fakes import BrokenStore
 from tests.http.conftest import ClientFactory
 from tests.http.envelope import UUID4, assert_error, field_errors
+from tests.http.raw_asgi import drive
 
 Client = AsyncTestClient[RequestContextMiddleware]
 LEAKY_DSN = "postgresql://admin:hunter2@db.internal/tasks"
@@ -84,37 +84,14 @@ async def test_a_body_over_max_body_bytes_is_413_and_one_at_the_limit_is_read(
 async def send_chunked(chunks: list[bytes], *, max_body_bytes: int) -> tuple[int, dict[str, str], bytes]:
     """Drive the ASGI app directly: a body in several parts and no Content-Length, as a chunked upload arrives."""
     app = create_app(make_settings(DATABASE_URL="memory://", MAX_BODY_BYTES=str(max_body_bytes)))
-    events: list[HTTPReceiveMessage] = [
+    incoming: list[dict[str, Any]] = [
         {"type": "http.request", "body": chunk, "more_body": n < len(chunks) - 1} for n, chunk in enumerate(chunks)
     ]
-    sent: list[Message] = []
-
-    async def receive() -> HTTPReceiveMessage:
-        return events.pop(0) if events else {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope: Any = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/v1/tasks",
-        "raw_path": b"/v1/tasks",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-        "state": {},
-    }
-    await app(scope, receive, send)  # pyright: ignore[reportArgumentType]
+    headers = [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")]
+    sent = await drive(app, "POST", "/v1/tasks", incoming, headers)
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    headers = {k.decode(): v.decode() for k, v in start["headers"]}
-    return start["status"], headers, body
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
 
 
 async def test_a_chunked_body_without_content_length_is_413_once_it_passes_the_limit() -> None:
