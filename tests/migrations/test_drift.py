@@ -50,7 +50,7 @@ def _models_with_an_extra_column() -> MetaData:
 
 def _models_without_an_index() -> MetaData:
     changed, table = _copy_of_models()
-    table.indexes = {index for index in table.indexes if index.name != "ix_tasks_status_priority_desc"}
+    table.indexes = {index for index in table.indexes if index.name != "ix_tasks_status_priority_asc"}
     return changed
 
 
@@ -78,8 +78,8 @@ async def test_drift_check_reports_models_that_disagree_with_the_migrations(
 
 def _models_with_an_index_turned_around() -> MetaData:
     changed, table = _copy_of_models()
-    table.indexes = {index for index in table.indexes if index.name != "ix_tasks_priority_desc"}
-    Index("ix_tasks_priority_desc", table.c.priority.asc(), table.c.created_at, table.c.id)
+    table.indexes = {index for index in table.indexes if index.name != "ix_tasks_priority_asc"}
+    Index("ix_tasks_priority_asc", table.c.priority.desc(), table.c.created_at, table.c.id)
     return changed
 
 
@@ -89,6 +89,6 @@ async def test_drift_check_on_postgresql_reports_an_index_whose_direction_change
     found = await differences(empty_postgres_url, _models_with_an_index_turned_around())
 
     assert [(diff[0], diff[1].name) for diff in found] == [
-        ("remove_index", "ix_tasks_priority_desc"),
-        ("add_index", "ix_tasks_priority_desc"),
+        ("remove_index", "ix_tasks_priority_asc"),
+        ("add_index", "ix_tasks_priority_asc"),
     ]

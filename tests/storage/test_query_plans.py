@@ -7,6 +7,7 @@ database for its plan: EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite.
 import itertools
 import json
 import random
+import re
 from collections.abc import AsyncGenerator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -127,11 +128,17 @@ def describe(query: TaskQuery) -> str:
     return f"status={'+'.join(sorted(query.statuses))} order_by={query.order_by} order_dir={query.order_dir}"
 
 
+def reads_between_page_values(statement: Statement) -> bool:
+    """A read of the sort values between two rows of the page already found (descending.py):
+    it holds at most a page of rows, so sorting them is no cost that grows with the table."""
+    return re.search(r"(tasks\.\w+) >= .+ AND \1 <= ", statement[0]) is not None
+
+
 async def test_every_list_query_reads_its_page_in_index_order(engine: AsyncEngine) -> None:
     offenders: dict[str, list[list[str]]] = {}
     for query in QUERIES:
         statements = await statements_of(engine, query)
-        ordered = [statement for statement in statements if "ORDER BY" in statement[0].upper()]
+        ordered = [s for s in statements if "ORDER BY" in s[0].upper() and not reads_between_page_values(s)]
         assert ordered, statements
         every_plan = await plans(engine, statements)
         page_plans = await plans(engine, ordered)

@@ -16,7 +16,7 @@ matching rows (and `count(*) over ()` makes SQLite sort them all), a read of thr
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, bindparam, delete, event, func, insert, literal, select, update
 from sqlalchemy import exc as sa_exc
@@ -30,6 +30,7 @@ from taskservice.adapters.sql.database import (
     configure_sqlite_connection,
     is_sqlite_file,
 )
+from taskservice.adapters.sql.descending import DescendingStatements, descending_statements, read_descending
 from taskservice.adapters.sql.errors import STORAGE_ERRORS, as_unavailable, is_unique_violation
 from taskservice.adapters.sql.sqlite_file import SqliteFile
 from taskservice.adapters.sql.tables import SORT_COLUMNS, TITLE_KEY_INDEX, task_counts, tasks, tie_break
@@ -42,6 +43,12 @@ T = TypeVar("T")
 _DEFAULT_QUEUE_TIMEOUT = 5.0
 Row = Sequence[Any]
 _ListKey = tuple[frozenset[TaskStatus] | None, OrderBy, OrderDir]
+
+
+class _ListStatements(NamedTuple):
+    total: ClauseElement
+    # One statement reads the page, except for descending orders with a tie-break.
+    page: ClauseElement | DescendingStatements
 
 
 class StatementRunner(Protocol):
@@ -146,7 +153,7 @@ class SqlTaskRepository:
         self._engine = engine
         # Listeners added later still land here: `listen` fills this object's lists.
         self._dispatch = engine.sync_engine.dispatch
-        self._lists: dict[_ListKey, tuple[ClauseElement, ClauseElement]] = {}
+        self._lists: dict[_ListKey, _ListStatements] = {}
         url = engine.url
         plain_file = is_sqlite_file(url.render_as_string(hide_password=False)) and not url.query
         self._sqlite_path = url.database if plain_file else None
@@ -253,32 +260,46 @@ class SqlTaskRepository:
     async def list(self, query: TaskQuery) -> TaskPage:
         statuses = sorted(s.value for s in query.statuses) if query.filters_status else []
         others = sorted(s.value for s in ALL_STATUSES - query.statuses) if len(statuses) > 1 else []
-        total_statement, page_statement = self._list_statements(query)
+        statements = self._list_statements(query)
         params: dict[str, Any] = {f"s{i}": s for i, s in enumerate(statuses)}
         params.update({f"not{i}": s for i, s in enumerate(others)})
-        params.update(limit=query.limit, offset=query.offset)
+        page = statements.page
 
         def work(run: StatementRunner) -> tuple[int, Sequence[Row]]:
             # One transaction: on SQLite (WAL) the total and the page see one snapshot.
-            total = run.rows(total_statement, params)[0][0]
-            return int(total), run.rows(page_statement, params)
+            total = run.rows(statements.total, params)[0][0]
+            if isinstance(page, DescendingStatements):
+                return int(total), read_descending(run, page, params, limit=query.limit, offset=query.offset)
+            return int(total), run.rows(page, {**params, "limit": query.limit, "offset": query.offset})
 
         total, rows = await self._read(work, snapshot=True)
         return TaskPage(items=[_to_task(r) for r in rows], total=total, limit=query.limit, offset=query.offset)
 
-    def _list_statements(self, query: TaskQuery) -> tuple[ClauseElement, ClauseElement]:
+    def _list_statements(self, query: TaskQuery) -> _ListStatements:
         """The total and page statements for this filter and order (at most 7 × 4 × 2), built once."""
         key = (query.statuses if query.filters_status else None, query.order_by, query.order_dir)
         cached = self._lists.get(key)
         if cached is None:
             count = len(query.statuses) if query.filters_status else 0
             total: Select[Any] = select(func.coalesce(func.sum(task_counts.c.count), 0))
-            page = select(*_COLUMNS).order_by(*_ordering(query.order_by, query.order_dir))
+            where: list[ColumnElement[bool]] = []
             if count:
                 total = total.where(_status_condition(task_counts.c.status, count))
-                page = page.where(_page_status_condition(count))
-            page = page.limit(bindparam("limit")).offset(bindparam("offset"))
-            cached = self._lists[key] = (total, page)
+                where.append(_page_status_condition(count))
+            sort, ties = SORT_COLUMNS[query.order_by], tie_break(query.order_by)
+            page: ClauseElement | DescendingStatements
+            if query.order_dir is OrderDir.DESC and ties:
+                page = descending_statements(_COLUMNS, sort, ties, where)
+            else:
+                primary = sort.desc() if query.order_dir is OrderDir.DESC else sort.asc()
+                page = (
+                    select(*_COLUMNS)
+                    .where(*where)
+                    .order_by(primary, *(c.asc() for c in ties))
+                    .limit(bindparam("limit"))
+                    .offset(bindparam("offset"))
+                )
+            cached = self._lists[key] = _ListStatements(total, page)
         return cached
 
     async def ping(self) -> None:
@@ -314,9 +335,3 @@ def _page_status_condition(count: int) -> ColumnElement[bool]:
     if count == 1:
         return tasks.c.status == bindparam("s0")
     return tasks.c.status.not_in([bindparam(f"not{i}") for i in range(len(ALL_STATUSES) - count)])
-
-
-def _ordering(order_by: OrderBy, order_dir: OrderDir) -> list[ColumnElement[Any]]:
-    column = SORT_COLUMNS[order_by]
-    primary = column.desc() if order_dir is OrderDir.DESC else column.asc()
-    return [primary, *(c.asc() for c in tie_break(order_by))]

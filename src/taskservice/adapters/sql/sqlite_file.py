@@ -131,6 +131,8 @@ class SqliteConnection:
             raise as_sqlalchemy_error(compiled.sql, parameters, error) from error
         if self._on_statement is not None:
             self._on_statement("after", compiled.sql, parameters)
+        if not compiled.results:
+            return raw
         return [compiled.row(r) for r in raw]
 
 

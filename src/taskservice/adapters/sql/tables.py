@@ -50,9 +50,12 @@ TITLE_KEY_INDEX = "uq_tasks_title_key"
 Index(TITLE_KEY_INDEX, tasks.c.title_key, unique=True)
 Index("ix_tasks_status_title_key", tasks.c.status, tasks.c.title_key)
 
-# Every list order is served by an index, with and without a status prefix. The tie-break
-# (created_at asc, id asc) keeps its direction whatever the sort direction, so each direction
-# needs its own index. title_key is unique and needs no tie-break.
+# Every list order is served by one ascending index, with and without a status prefix, read
+# forwards for `asc` and backwards for `desc`. The tie-break (created_at asc, id asc) keeps its
+# direction whatever the sort direction, so a backward read returns ties reversed; the few
+# ties on a page are put back in order (descending.py), which costs far less than a second
+# index per order that every write would maintain (migration 0003). title_key is unique and
+# needs no tie-break.
 SORT_COLUMNS = {
     OrderBy.PRIORITY: tasks.c.priority,
     OrderBy.CREATED_AT: tasks.c.created_at,
@@ -70,11 +73,11 @@ def tie_break(order_by: OrderBy) -> tuple[Column[Any], ...]:
     return (tasks.c.created_at, tasks.c.id)
 
 
+# Named `_asc` since migration 0001, which also made `_desc` twins (dropped in 0003).
 for _order_by in (OrderBy.PRIORITY, OrderBy.CREATED_AT, OrderBy.UPDATED_AT):
     _column = SORT_COLUMNS[_order_by]
-    for _suffix, _ordered in (("asc", _column.asc()), ("desc", _column.desc())):
-        Index(f"ix_tasks_{_order_by.value}_{_suffix}", _ordered, *tie_break(_order_by))
-        Index(f"ix_tasks_status_{_order_by.value}_{_suffix}", tasks.c.status, _ordered, *tie_break(_order_by))
+    Index(f"ix_tasks_{_order_by.value}_asc", _column.asc(), *tie_break(_order_by))
+    Index(f"ix_tasks_status_{_order_by.value}_asc", tasks.c.status, _column.asc(), *tie_break(_order_by))
 
 # How many tasks have each status, so a list's `total` is a read of at most three rows instead of
 # a count that grows with the table. Triggers on `tasks` (migration 0002, per dialect; Alembic's
