@@ -101,3 +101,28 @@ async def test_every_list_equals_the_reference_store(sql_store: SqlTaskRepositor
             )
 
     assert differences == []
+
+
+async def test_descending_pages_cut_runs_of_ties_anywhere_like_the_reference(sql_store: SqlTaskRepository) -> None:
+    """A descending page is read backwards and its runs of ties turned around (descending.py):
+    every page start and length over long runs (one priority, few instants) must still match."""
+    reference = InMemoryTaskRepository()
+    for store in (reference, sql_store):
+        for i in range(24):
+            draft = make_draft(title=f"Tie {i:02d}", priority=2 if i < 17 else 4, status=TaskStatus.NEW)
+            await store.add(draft, T0 + timedelta(seconds=i // 5))
+    everything = TaskQuery(limit=24, order_by=OrderBy.CREATED_AT, order_dir=OrderDir.ASC)
+    ids_by_title = {task.title: task.id for task in (await reference.list(everything)).items}
+
+    differences: list[str] = []
+    filters = [frozenset({TaskStatus.NEW}), frozenset({TaskStatus.NEW, TaskStatus.COMPLETED}), frozenset(TaskStatus)]
+    for statuses, order_by, limit, offset in itertools.product(
+        filters, [OrderBy.PRIORITY, OrderBy.CREATED_AT], [1, 4, 9], range(0, 26, 1)
+    ):
+        query = TaskQuery(statuses=statuses, order_by=order_by, order_dir=OrderDir.DESC, limit=limit, offset=offset)
+        expected = [task.id for task in (await reference.list(query)).items]
+        got = [task.id for task in in_reference_ids(await sql_store.list(query), ids_by_title).items]
+        if got != expected:
+            differences.append(f"{sorted(statuses)} {order_by} limit={limit} offset={offset}: {got} != {expected}")
+
+    assert differences == []
