@@ -126,6 +126,23 @@ async def test_a_failing_write_is_undone_alone_and_its_neighbours_are_kept(file:
     assert parents(file) == [1, 3]  # the failing write's own insert of 2 was undone
 
 
+async def test_a_failing_single_statement_write_without_a_savepoint_is_undone_alone(file: SqliteFile) -> None:
+    """`one_statement` skips the savepoint: SQLite itself undoes the failed statement only."""
+    outcomes = await behind_a_gate(
+        file,
+        [
+            file.write(insert_parent(1), one_statement=True),
+            file.write(insert_parent(1), one_statement=True),  # the primary key is taken
+            file.write(insert_parent(3), one_statement=True),
+        ],
+    )
+
+    assert outcomes[0] == 1
+    assert isinstance(outcomes[1], sa_exc.IntegrityError)
+    assert outcomes[2] == 3
+    assert parents(file) == [1, 3]
+
+
 async def test_a_failure_at_commit_fails_every_write_of_the_batch_and_keeps_nothing(file: SqliteFile) -> None:
     outcomes = await behind_a_gate(
         file,

@@ -98,6 +98,10 @@ def configure_sqlite_connection(dbapi_connection: Any, busy_timeout_ms: int) -> 
     cursor.execute("PRAGMA page_size=1024")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Up to 16 MiB of pages per connection (SQLite's default is 2 MiB), filled only as pages are
+    # read: a 10,000-task file (~7 MiB) stays cached, where the default re-read ~10 pages per
+    # PATCH from the file (docs/performance.md).
+    cursor.execute("PRAGMA cache_size=-16384")
     cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

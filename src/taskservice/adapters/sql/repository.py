@@ -208,10 +208,11 @@ class SqlTaskRepository:
                 raise
             raise unavailable from error
 
-    async def _write(self, work: Callable[[StatementRunner], T]) -> T:
+    async def _write(self, work: Callable[[StatementRunner], T], *, one_statement: bool = False) -> T:
+        """Run `work`'s writes in one transaction; `one_statement`: see `GroupCommitWriter.submit`."""
         try:
             if (file := self._file or await self._sqlite()) is not None:
-                return await file.write(work)
+                return await file.write(work, one_statement=one_statement)
             async with self._engine.begin() as connection:
                 return await connection.run_sync(lambda sync: work(_EngineRunner(sync)))
         except STORAGE_ERRORS as error:
@@ -222,7 +223,8 @@ class SqlTaskRepository:
     async def add(self, draft: TaskDraft, now: datetime) -> Task:
         params = {**_writable(draft), "now": now}
         try:
-            row = await self._write(lambda run: run.rows(_INSERT, params)[0])
+            # The INSERT returns its one row or raises: nothing after it can fail.
+            row = await self._write(lambda run: run.rows(_INSERT, params)[0], one_statement=True)
         except sa_exc.IntegrityError as error:
             if is_unique_violation(error, TITLE_KEY_INDEX, "tasks.title_key"):
                 raise DuplicateTitle(draft.title) from None
@@ -246,7 +248,7 @@ class SqlTaskRepository:
         }
 
         try:
-            rows = await self._write(lambda run: run.rows(statement, params))
+            rows = await self._write(lambda run: run.rows(statement, params), one_statement=True)
         except sa_exc.IntegrityError as error:
             if is_unique_violation(error, TITLE_KEY_INDEX, "tasks.title_key"):
                 raise DuplicateTitle(task.title) from None

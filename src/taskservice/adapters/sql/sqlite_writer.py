@@ -3,7 +3,8 @@
 SQLite has one writer at a time, and most of a write's cost is the commit (the WAL frames the
 kernel takes for every dirty page) rather than the statements. So the writer thread takes the
 first queued write (waiting for it), then whatever else queued meanwhile (up to `max_batch`),
-and runs them all in one transaction, each inside its own SAVEPOINT:
+and runs them all in one transaction, each inside its own SAVEPOINT (a write of a single
+statement needs none: SQLite undoes a failed statement by itself and keeps the transaction):
 
 - a write that raises is rolled back to its savepoint and gets its own exception; the others
   go on (a unique violation fails one create, not its neighbours);
@@ -71,10 +72,11 @@ _SQLITE_BUSY = 5
 class _Item(Generic[C]):
     """One queued write and, once its batch has run, its outcome."""
 
-    __slots__ = ("error", "future", "loop", "queued", "result", "work")
+    __slots__ = ("error", "future", "loop", "one_statement", "queued", "result", "work")
 
-    def __init__(self, work: Callable[[C], Any], loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, work: Callable[[C], Any], loop: asyncio.AbstractEventLoop, one_statement: bool) -> None:
         self.work = work
+        self.one_statement = one_statement
         self.loop = loop
         self.future: asyncio.Future[Any] = loop.create_future()
         self.queued = time.monotonic()
@@ -117,10 +119,15 @@ class GroupCommitWriter(Generic[C]):
         self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
         self._thread.start()
 
-    async def submit(self, work: Callable[[C], T]) -> T:
+    async def submit(self, work: Callable[[C], T], *, one_statement: bool = False) -> T:
+        """Queue `work` and wait for its commit.
+
+        `one_statement`: `work` runs a single statement and nothing after it can fail, so it
+        needs no savepoint: SQLite undoes a failed statement by itself and keeps the transaction.
+        """
         loop = asyncio.get_running_loop()
         # Annotated, not `_Item[C](...)`: calling a subscripted generic goes through typing (~1 µs).
-        item: _Item[C] = _Item(work, loop)
+        item: _Item[C] = _Item(work, loop, one_statement)
         if self._loop_side is None or not self._loop_side.usable():
             self._to_thread([item])
         else:
@@ -269,6 +276,14 @@ class GroupCommitWriter(Generic[C]):
     def _run_item(self, connection: C, item: _Item[C]) -> tuple[str, BaseException] | None:
         """Run one write inside its savepoint; the failure that lost the whole transaction, if any."""
         raw = connection.raw
+        if item.one_statement:
+            try:
+                item.result = item.work(connection)
+            except BaseException as error:  # noqa: BLE001 - its caller gets it, as from an executor
+                item.error = error
+                if not raw.in_transaction:
+                    return "", error  # as below: SQLite gave up the whole transaction
+            return None
         try:
             raw.execute("SAVEPOINT write")
         except sqlite3.Error as error:
