@@ -90,7 +90,7 @@ def _sqlite_on_connect(dbapi_connection: Any, busy_timeout_ms: int) -> None:
 def configure_sqlite_connection(dbapi_connection: Any, busy_timeout_ms: int) -> None:
     """The pragmas every connection to a SQLite file gets (the engine's and the repository's own)."""
     cursor = dbapi_connection.cursor()
-    # 1 KiB pages: a write dirties 1 KiB per touched B-tree page (the row, title key and its 13
+    # 1 KiB pages: a write dirties 1 KiB per touched B-tree page (the row, title key and its 7
     # other index entries) instead of 4 KiB, and every dirty page is written to the WAL at commit;
     # measured ~40 % less time per write (docs/storage.md). It only takes effect on a new, empty
     # file, so it must come before journal_mode=WAL (which writes the header); an existing
