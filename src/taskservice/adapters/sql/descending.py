@@ -20,17 +20,12 @@ Every step walks an index; with the caller's snapshot the steps see one state of
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Select, bindparam, func, select, type_coerce
-from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.sqltypes import NullType
 
-Row = Sequence[Any]
-
-
-class StatementRunner(Protocol):
-    def rows(self, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Sequence[Row]: ...
+from taskservice.adapters.sql.runner import Row, StatementRunner
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +44,7 @@ def descending_statements(
     tie_break: Sequence[Column[Any]],
     where: Sequence[ColumnElement[bool]],
 ) -> DescendingStatements:
-    """`columns`: what a row holds (`sort` among them); `where`: the list's filter."""
+    """`columns`: what a page's rows hold; `where`: the list's filter."""
     backwards = [sort.desc(), *(column.desc() for column in tie_break)]
     # Sort values travel as stored (no type processing): they are only compared and bound back,
     # and parsing a page of timestamps cost more than the rest of these reads.

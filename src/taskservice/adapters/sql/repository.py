@@ -16,7 +16,7 @@ matching rows (and `count(*) over ()` makes SQLite sort them all), a read of thr
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, bindparam, delete, event, func, insert, literal, select, update
 from sqlalchemy import exc as sa_exc
@@ -32,6 +32,7 @@ from taskservice.adapters.sql.database import (
 )
 from taskservice.adapters.sql.descending import DescendingStatements, descending_statements, read_descending
 from taskservice.adapters.sql.errors import STORAGE_ERRORS, as_unavailable, is_unique_violation
+from taskservice.adapters.sql.runner import Row, StatementRunner
 from taskservice.adapters.sql.sqlite_file import SqliteFile
 from taskservice.adapters.sql.tables import SORT_COLUMNS, TITLE_KEY_INDEX, task_counts, tasks, tie_break
 from taskservice.domain.errors import DuplicateTitle
@@ -41,7 +42,6 @@ from taskservice.domain.task import Task, TaskDraft, TaskStatus, new_task
 T = TypeVar("T")
 # How long a write may queue for the SQLite writer when the engine's pool sets no timeout.
 _DEFAULT_QUEUE_TIMEOUT = 5.0
-Row = Sequence[Any]
 _ListKey = tuple[frozenset[TaskStatus] | None, OrderBy, OrderDir]
 
 
@@ -49,12 +49,6 @@ class _ListStatements(NamedTuple):
     total: ClauseElement
     # One statement reads the page, except for descending orders with a tie-break.
     page: ClauseElement | DescendingStatements
-
-
-class StatementRunner(Protocol):
-    """Executes one Core statement inside the current transaction and returns its rows as tuples."""
-
-    def rows(self, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Sequence[Row]: ...
 
 
 _COLUMNS = (
