@@ -241,7 +241,7 @@ class GroupCommitWriter(Generic[C]):
         self._run_items(due, connection, lambda sql, error: self._abandon(due, sql, error))
 
     def _run_items(self, due: list[_Item[C]], connection: C, abandon: Callable[[str, BaseException], None]) -> None:
-        """Inside an open transaction: each write in its savepoint, then COMMIT."""
+        """Inside an open transaction: each write in turn (in its savepoint), then COMMIT."""
         kept = 0
         for item in due:
             # Checked again at its turn: the writes ahead of it in this batch count as waiting too.
@@ -276,18 +276,13 @@ class GroupCommitWriter(Generic[C]):
     def _run_item(self, connection: C, item: _Item[C]) -> tuple[str, BaseException] | None:
         """Run one write inside its savepoint; the failure that lost the whole transaction, if any."""
         raw = connection.raw
-        if item.one_statement:
+        # One statement needs none: SQLite undoes a failed statement and keeps the transaction.
+        savepoint = not item.one_statement
+        if savepoint:
             try:
-                item.result = item.work(connection)
-            except BaseException as error:  # noqa: BLE001 - its caller gets it, as from an executor
-                item.error = error
-                if not raw.in_transaction:
-                    return "", error  # as below: SQLite gave up the whole transaction
-            return None
-        try:
-            raw.execute("SAVEPOINT write")
-        except sqlite3.Error as error:
-            return "SAVEPOINT write", error
+                raw.execute("SAVEPOINT write")
+            except sqlite3.Error as error:
+                return "SAVEPOINT write", error
         try:
             item.result = item.work(connection)
         except BaseException as error:  # noqa: BLE001 - its caller gets it, as from an executor
@@ -296,14 +291,16 @@ class GroupCommitWriter(Generic[C]):
                 # SQLite rolled the whole transaction back itself (disk full, I/O error, ...):
                 # the writes before this one are gone too.
                 return "", error
+            if savepoint:
+                try:
+                    raw.execute("ROLLBACK TO write")
+                except sqlite3.Error as rollback_error:
+                    return "ROLLBACK TO write", rollback_error
+        if savepoint:
             try:
-                raw.execute("ROLLBACK TO write")
-            except sqlite3.Error as rollback_error:
-                return "ROLLBACK TO write", rollback_error
-        try:
-            raw.execute("RELEASE write")
-        except sqlite3.Error as error:
-            return "RELEASE write", error
+                raw.execute("RELEASE write")
+            except sqlite3.Error as error:
+                return "RELEASE write", error
         return None
 
     def _abandon(self, items: list[_Item[C]], sql: str, error: BaseException) -> None:
