@@ -175,7 +175,7 @@ async def test_the_fast_access_line_is_the_line_structlog_renders(capsys: pytest
     fast = access_log(settings)
     assert fast is not None
     set_request_id("req-1")
-    fast("GET", "/healthz", 200, 0.12, "127.0.0.1:5555")
+    fast("GET", "/healthz", 200, 0.000123, ["127.0.0.1", 5555])  # seconds, and the client as ASGI gives it
     structlog.get_logger("taskservice.access").info(
         "request", method="GET", path="/healthz", status=200, duration_ms=0.12, client="127.0.0.1:5555"
     )

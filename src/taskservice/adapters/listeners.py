@@ -8,7 +8,9 @@ docs/events.md has the rules a listener must follow.
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Final
+from uuid import UUID
 
 import structlog
 
@@ -24,14 +26,24 @@ from taskservice.domain.events import (
 
 EVENT_LOGGER_NAME: Final = "taskservice.events"
 
-# Writes one info line of logger `taskservice.events`: `line(event_name, **fields)`.
+# Writes one info line of logger `taskservice.events`: `line(event_name, **fields)`. A field may
+# be a UUID or a UTC datetime: a JSON writer (logs.info_line, msgspec) writes those as their
+# canonical text itself, in C, where `str(uuid)` and `isoformat()` are Python calls per event.
 LogLine = Callable[..., None]
+
+
+def _as_text(value: object) -> object:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")  # as msgspec writes a UTC datetime
+    return value
 
 
 def _structlog_line(event: str, **fields: object) -> None:
     # Looked up per line, not cached: a logger cached before logging is configured (or before a
-    # test captures logs) would keep the old pipeline.
-    structlog.stdlib.get_logger(EVENT_LOGGER_NAME).info(event, **fields)
+    # test captures logs) would keep the old pipeline. Text, so the dev console shows no reprs.
+    structlog.stdlib.get_logger(EVENT_LOGGER_NAME).info(event, **{k: _as_text(v) for k, v in fields.items()})
 
 
 class EventLog:
@@ -53,10 +65,10 @@ class EventLog:
             fields["to_status"] = event.to_status.value
         self._line(
             type(event).__name__,
-            event_id=str(event.event_id),
+            event_id=event.event_id,
             task_id=event.task.id,
             request_id=event.request_id,
-            occurred_at=event.occurred_at.isoformat().replace("+00:00", "Z"),
+            occurred_at=event.occurred_at,
             **fields,
         )
 

@@ -6,7 +6,7 @@ runs; only an outer wrapper sees every request.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import msgspec
@@ -21,9 +21,11 @@ _HEADER: Final = b"x-request-id"
 _log = structlog.get_logger("taskservice.http")
 
 
-# Writes the one access line of a request: method, path, status, duration in ms, client address.
-# The request id comes from request_context.
-AccessLog = Callable[[str, str, int, float, str | None], None]
+# Writes the one access line of a request from its method, path, status, the seconds it took and
+# the client address as the ASGI scope gives it; the request id comes from request_context. The
+# raw values are passed so that a writer that renders later (logs.access_log) does the rounding
+# and formatting then, off the request.
+AccessLog = Callable[[str, str, int, float, "Sequence[Any] | None"], None]
 
 
 def structlog_access_log() -> AccessLog:
@@ -31,8 +33,15 @@ def structlog_access_log() -> AccessLog:
     faster writer of the same line (logs.access_log)."""
     logger = structlog.get_logger("taskservice.access").bind()
 
-    def write(method: str, path: str, status: int, duration_ms: float, client: str | None) -> None:
-        logger.info("request", method=method, path=path, status=status, duration_ms=duration_ms, client=client)
+    def write(method: str, path: str, status: int, seconds: float, client: Sequence[Any] | None) -> None:
+        logger.info(
+            "request",
+            method=method,
+            path=path,
+            status=status,
+            duration_ms=round(seconds * 1000, 2),
+            client=f"{client[0]}:{client[1]}" if client else None,
+        )
 
     return write
 
@@ -84,14 +93,7 @@ class RequestContextMiddleware:
                 status = 500
                 await _send_error(send, 500, header, request_id)
         finally:
-            client = scope.get("client")
-            self._access_log(
-                scope["method"],
-                scope["path"],
-                status,
-                round((time.perf_counter() - started) * 1000, 2),
-                f"{client[0]}:{client[1]}" if client else None,
-            )
+            self._access_log(scope["method"], scope["path"], status, time.perf_counter() - started, scope.get("client"))
 
 
 _GENERIC_ERRORS: Final = {
