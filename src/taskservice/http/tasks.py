@@ -8,7 +8,6 @@ import msgspec
 from litestar import HttpMethod, Request, Response, delete, get, patch, post, put, route
 from litestar.datastructures import ResponseHeader
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath
 
 from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import TaskPage
@@ -46,6 +45,19 @@ def _refuse_query(request: AnyRequest) -> None:
     # Most requests carry no query string; parsing an empty one still costs a request's microseconds.
     if request.scope["query_string"]:
         refuse_query(request.query_params.multi_items())
+
+
+def _item_id(request: AnyRequest) -> int:
+    """The checked task id of an item route; a query string is refused after it.
+
+    Read from the path parameters the router has already split out, not declared in the
+    handler's signature: Litestar would pass it through its signature model (msgspec.convert
+    to the `str` it already is, ~1.7 % of a GET's instructions) before parse_task_id checks it.
+    The OpenAPI document still names it (openapi.TASK_ID_PARAMETER; a test compares).
+    """
+    task_id = parse_task_id(request.path_params["task_id"])
+    _refuse_query(request)
+    return task_id
 
 
 def task_handlers(
@@ -92,9 +104,8 @@ def task_handlers(
         responses=error_responses(404, 422, 500, 503),
         description="Fetch one task.",
     )
-    async def get_task(request: AnyRequest, task_id: FromPath[str]) -> Response[Task]:
-        parsed_id = parse_task_id(task_id)
-        _refuse_query(request)
+    async def get_task(request: AnyRequest) -> Response[Task]:
+        parsed_id = _item_id(request)
         return task_response(await tasks.get(parsed_id))
 
     @put(
@@ -104,9 +115,8 @@ def task_handlers(
         responses=error_responses(404, 409, 413, 415, 422, 500, 503),
         description="Replace a task: fields left out take their create defaults.",
     )
-    async def replace_task(request: AnyRequest, task_id: FromPath[str]) -> Response[Task]:
-        parsed_id = parse_task_id(task_id)
-        _refuse_query(request)
+    async def replace_task(request: AnyRequest) -> Response[Task]:
+        parsed_id = _item_id(request)
         body = await read_body(request, TaskCreate, max_bytes=max_body_bytes)
         with _reporting_title_as_sent(body.title):
             return task_response(await tasks.replace(parsed_id, body.to_draft(), request_id=current_request_id()))
@@ -121,9 +131,8 @@ def task_handlers(
         responses=error_responses(404, 409, 413, 415, 422, 500, 503),
         description="Change the fields present; `null` clears `description`; `{}` is `empty_update`.",
     )
-    async def patch_task(request: AnyRequest, task_id: FromPath[str]) -> Response[Task]:
-        parsed_id = parse_task_id(task_id)
-        _refuse_query(request)
+    async def patch_task(request: AnyRequest) -> Response[Task]:
+        parsed_id = _item_id(request)
         body = await read_body(request, TaskPatch, max_bytes=max_body_bytes)
         if isinstance(body.title, str):
             with _reporting_title_as_sent(body.title):
@@ -138,9 +147,8 @@ def task_handlers(
         responses=error_responses(404, 422, 500, 503),
         description="Delete a task.",
     )
-    async def delete_task(request: AnyRequest, task_id: FromPath[str]) -> None:
-        parsed_id = parse_task_id(task_id)
-        _refuse_query(request)
+    async def delete_task(request: AnyRequest) -> None:
+        parsed_id = _item_id(request)
         await tasks.delete(parsed_id, request_id=current_request_id())
 
     handlers = [create_task, list_tasks, get_task, replace_task, patch_task, delete_task]
