@@ -8,6 +8,7 @@ import warnings
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import pytest
 import structlog
 from litestar.testing import AsyncTestClient
@@ -202,6 +203,29 @@ async def test_the_fast_event_line_is_the_line_structlog_renders(capsys: pytest.
         assert list(ours) == list(structlogs)
         assert {**ours, "timestamp": None} == {**structlogs, "timestamp": None}
         assert (ours["logger"], ours["event"]) == (EVENT_LOGGER_NAME, type(event).__name__)
+
+
+@pytest.mark.usefixtures("restore_logging")
+@pytest.mark.parametrize("microsecond", [0, 1, 999_999])
+async def test_the_fast_event_line_writes_the_event_id_and_time_as_the_structlog_line_does(
+    capsys: pytest.CaptureFixture[str], microsecond: int
+) -> None:
+    # The fast line leaves the UUID and the datetime to msgspec; structlog's gets them as text.
+    settings = make_settings(APP_ENV="prod")
+    configure_logging(settings)
+    fast = info_line(settings, EVENT_LOGGER_NAME)
+    assert fast is not None
+    event = msgspec.structs.replace(
+        sample_events()[0], occurred_at=datetime(2026, 1, 2, 3, 4, 5, microsecond, tzinfo=UTC)
+    )
+    EventLog(fast)(event)
+    EventLog()(event)
+    await asyncio.sleep(0)
+    ours, structlogs = json_lines(capsys.readouterr().out)
+    assert (ours["event_id"], ours["occurred_at"]) == (structlogs["event_id"], structlogs["occurred_at"])
+    assert ours["event_id"] == str(event.event_id)
+    assert ours["occurred_at"].startswith("2026-01-02T03:04:05")
+    assert ours["occurred_at"].endswith("Z")
 
 
 @pytest.mark.usefixtures("restore_logging")
