@@ -22,13 +22,10 @@ import asyncio
 import getpass
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -49,20 +46,6 @@ SCENARIOS = {
 
 def callgrind_control(pid: int, flag: str, env: dict[str, str]) -> None:
     subprocess.run(["callgrind_control", flag, str(pid)], env=env, check=True, stdout=subprocess.DEVNULL)
-
-
-def wait_until_up(server: Server, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 300  # start-up under valgrind takes a minute or more
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"the server exited with {process.returncode}; see {server.log}")
-        try:
-            with urllib.request.urlopen(server.url(server.health), timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            time.sleep(1)
-    sys.exit(f"the server did not answer {server.health} under valgrind within 300 s; see {server.log}")
 
 
 def main() -> int:
@@ -91,29 +74,22 @@ def main() -> int:
         env |= {"USER": control_env["USER"]}
         command, health = [sys.executable, "-m", "taskservice"], "/healthz"
     out = workdir / "callgrind.out.%p"
-    server = Server(scenario.name, command, env, port, health, workdir / "server.log")
-    with server.log.open("ab") as log:
-        process = subprocess.Popen(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+    # Start-up under valgrind takes a minute or more.
+    server = Server(scenario.name, [*valgrind, *command], env, port, health, workdir / "server.log", 300)
     try:
-        wait_until_up(server, process)
+        server.start(None)
+        assert server.process is not None
+        pid = server.process.pid
         run_wrk(server, scenario, 3, None, workdir)  # warm-up: caches, compiled statements, first pages
-        callgrind_control(process.pid, "--zero", control_env)
+        callgrind_control(pid, "--zero", control_env)
         outcome = run_wrk(server, scenario, options.seconds, None, workdir)
-        callgrind_control(process.pid, "--dump", control_env)
-        dump = workdir / f"callgrind.out.{process.pid}.1"
+        callgrind_control(pid, "--dump", control_env)
+        dump = workdir / f"callgrind.out.{pid}.1"
         totals = next(line for line in dump.read_text().splitlines() if line.startswith("summary:"))
         instructions = int(totals.split()[1])
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        server.stop()
     requests = outcome["requests"]
     print(f"{scenario.name}: {instructions / requests:,.0f} instructions per request ({requests} requests)")
     return 0

@@ -91,8 +91,18 @@ class Result:
 class Server:
     """One server process pinned to `cpu`, logging to a file; stopped with SIGINT like Ctrl-C."""
 
-    def __init__(self, name: str, command: list[str], env: dict[str, str], port: int, health: str, log: Path):
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        env: dict[str, str],
+        port: int,
+        health: str,
+        log: Path,
+        startup_timeout: float = 90,
+    ):
         self.name = name
+        self.startup_timeout = startup_timeout
         self.port = port
         self.health = health
         self.log = log
@@ -104,7 +114,7 @@ class Server:
         pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
         with self.log.open("ab") as out:
             self.process = subprocess.Popen([*pin, *self.command], env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log}")
@@ -114,7 +124,9 @@ class Server:
                         return
             except (urllib.error.URLError, OSError):
                 time.sleep(0.2)
-        raise RuntimeError(f"{self.name} did not answer {self.health} within 90 s; see {self.log}")
+        raise RuntimeError(
+            f"{self.name} did not answer {self.health} within {self.startup_timeout:g} s; see {self.log}"
+        )
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
