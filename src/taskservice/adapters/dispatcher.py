@@ -69,7 +69,7 @@ class _Lane:
         self.failed = 0
         self.dropped = 0
         self._overflow = 0  # drops since the queue last accepted an event
-        # Timed-out listener calls that were cancelled but not awaited (see `_deliver`).
+        # Timed-out listener calls that were cancelled but not awaited (see `_settle`).
         self.abandoned: set[asyncio.Task[None]] = set()
 
     def offer(self, event: TaskEvent) -> None:
@@ -98,28 +98,41 @@ class _Lane:
         return self.queue.qsize() + (1 if self.in_flight else 0)
 
     async def run(self) -> None:
+        queue = self.queue
         while True:
-            event = await self.queue.get()
-            self.in_flight = True
-            try:
-                await self._deliver(event)
-            finally:
-                self.in_flight = False
-                self.queue.task_done()
+            event = await queue.get()
+            # Then whatever else is queued, without a `queue.get()` coroutine per event: a plain
+            # listener is called right here, so a burst costs no await at all (~2 µs per event).
+            while True:
+                self.in_flight = True
+                try:
+                    call = self._call(event)
+                    if call is not None:
+                        await self._settle(event, call)
+                finally:
+                    self.in_flight = False
+                    queue.task_done()
+                if queue.empty():
+                    break
+                event = queue.get_nowait()
 
-    async def _deliver(self, event: TaskEvent) -> None:
-        # The call runs as its own task so that a timeout can abandon it: `asyncio.wait_for` would
-        # wait for the cancelled call to finish, and a listener that ignores or slowly handles
-        # cancellation would then hold up this lane for ever.
+    def _call(self, event: TaskEvent) -> asyncio.Task[None] | None:
+        """Call the listener: a plain one is done when it returns; an async one's call is returned
+        as a future for `_settle` to await under the timeout."""
         try:
             result = self.listener(event)
             if result is None:
                 self.delivered += 1
-                return
-            call = asyncio.ensure_future(result)
+                return None
+            return asyncio.ensure_future(result)
         except Exception as error:  # noqa: BLE001 - the listener failed before it was even awaited
             self._failed(event, error)
-            return
+            return None
+
+    async def _settle(self, event: TaskEvent, call: asyncio.Task[None]) -> None:
+        # The call runs as its own task so that a timeout can abandon it: `asyncio.wait_for` would
+        # wait for the cancelled call to finish, and a listener that ignores or slowly handles
+        # cancellation would then hold up this lane for ever.
         try:
             done, _ = await asyncio.wait({call}, timeout=self.timeout)
         except asyncio.CancelledError:
