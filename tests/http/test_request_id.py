@@ -1,13 +1,17 @@
 """X-Request-ID: echoed when sane, generated otherwise; on every response and in every error body."""
 
 import uuid
+from typing import Any, cast
 
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
+from litestar.types import Message
 
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.http.request_id import new_request_id
 from tests.http.envelope import UUID4, assert_error
+from tests.http.raw_asgi import drive
 
 Client = AsyncTestClient[RequestContextMiddleware]
 
@@ -60,3 +64,54 @@ def test_generated_ids_are_canonical_uuid4_text_and_distinct() -> None:
         parsed = uuid.UUID(text)
         assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
         assert str(parsed) == text
+
+
+def _start_and_body(sent: list[Message]) -> tuple[dict[str, Any], bytes]:
+    """The response-start message and the one body; fails if more or fewer messages were sent."""
+    start, body = (cast("dict[str, Any]", message) for message in sent)
+    return start, cast("bytes", body["body"])
+
+
+async def _html_not_found(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/html")]})
+    await send({"type": "http.response.body", "body": b"<h1>Not Found</h1>", "more_body": False})
+
+
+async def test_an_error_answered_without_the_envelope_is_replaced_by_one() -> None:
+    lines: list[tuple[str, str, int]] = []
+
+    def access_log(method: str, path: str, status: int, *_: object) -> None:
+        lines.append((method, path, status))
+
+    app = RequestContextMiddleware(_html_not_found, access_log)
+
+    sent = await drive(app, "GET", "/schema/nowhere", [], [(b"x-request-id", b"caller-1")])
+
+    start, body = _start_and_body(sent)  # the HTML body is not sent after the envelope
+    assert start["status"] == 404
+    assert dict(start["headers"])[b"content-type"] == b"application/json"
+    assert [v for k, v in start["headers"] if k == b"x-request-id"] == [b"caller-1"]
+    envelope = msgspec.json.decode(body)
+    assert envelope["error"]["code"] == "not_found"
+    assert envelope["error"]["request_id"] == "caller-1"
+    assert int(dict(start["headers"])[b"content-length"]) == len(body)
+    assert lines == [("GET", "/schema/nowhere", 404)]
+
+
+async def test_an_exception_before_any_response_still_gets_a_500_envelope() -> None:
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("outside the app's own handlers")
+
+    lines: list[int] = []
+
+    def access_log(_method: str, _path: str, status: int, *_: object) -> None:
+        lines.append(status)
+
+    app = RequestContextMiddleware(broken, access_log)
+
+    sent = await drive(app, "GET", "/anything", [], [])
+
+    start, body = _start_and_body(sent)
+    assert start["status"] == 500
+    assert msgspec.json.decode(body)["error"]["code"] == "internal_error"
+    assert lines == [500]
