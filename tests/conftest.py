@@ -11,13 +11,13 @@ from hypothesis import settings as hypothesis_settings
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from taskservice.adapters.memory import InMemoryTaskRepository
+from taskservice.adapters.memory import MemoryStore
 from taskservice.adapters.sql.database import create_engine
 from taskservice.adapters.sql.migrations import upgrade_to_head
-from taskservice.adapters.sql.repository import SqlTaskRepository
+from taskservice.adapters.sql.store import SqlStore
 from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
-from taskservice.ports.repository import TaskStore
+from taskservice.ports.unit_of_work import Store
 from taskservice.settings import Settings, load_settings
 from tests.databases import fresh_postgres_database
 
@@ -122,19 +122,19 @@ async def migrate_and_empty(url: str) -> None:
 
 
 @pytest.fixture
-async def repository(store_kind: str, database_url: str) -> AsyncIterator[TaskStore]:
-    """A fresh, empty, migrated store of each kind."""
+async def store(store_kind: str, database_url: str) -> AsyncIterator[Store]:
+    """A fresh, empty, migrated, open store of each kind."""
     if store_kind == "memory":
-        yield InMemoryTaskRepository()
+        yield MemoryStore()
         return
     if store_kind == "postgres":
         await migrate_and_empty(database_url)
-    engine = create_engine(database_url)
-    await upgrade_to_head(engine)
+    sql = SqlStore(database_url)
+    await sql.open(migrate=True)
     try:
-        yield SqlTaskRepository(engine)
+        yield sql
     finally:
-        await engine.dispose()
+        await sql.close()
 
 
 @pytest.fixture

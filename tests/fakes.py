@@ -1,16 +1,17 @@
-"""Hand-written fakes for the ports: clocks that stand still or step, a publisher that records, a broken store.
+"""Hand-written fakes for the ports: clocks that stand still or step, a publisher that records, stores
+that misbehave, and `make_task`.
 
 Shared by unit, contract and HTTP tests. Assert on what they hold, not on how they were called.
 """
 
 import asyncio
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Final, NoReturn
+from typing import Final, NoReturn, Self
 
+from taskservice.adapters.memory import MemoryStore, MemoryTaskRepository, MemoryUnitOfWork
 from taskservice.domain.events import TaskEvent
-from taskservice.domain.listing import TaskPage, TaskQuery
-from taskservice.domain.task import Task, TaskDraft
+from taskservice.domain.task import Task, TaskStatus
 
 T0: Final = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
@@ -58,34 +59,71 @@ class RecordingPublisher:
         return [type(event).__name__ for event in self.events]
 
 
-class BrokenStore:
-    """A `TaskStore` whose every call fails with `error` (or hangs, for readiness timeouts)."""
+def make_task(**overrides: object) -> Task:
+    """A stored task with every field set, `overrides` replacing any of them."""
+    fields: dict[str, object] = {
+        "id": 1,
+        "title": "Write the report",
+        "description": None,
+        "status": TaskStatus.NEW,
+        "priority": 3,
+        "created_at": T0,
+        "updated_at": T0,
+        "version": 1,
+    }
+    fields.update(overrides)
+    return Task(**fields)  # pyright: ignore[reportArgumentType]
+
+
+def store_with(repository: type[MemoryTaskRepository]) -> MemoryStore:
+    """An in-memory store whose units of work reach their tasks through `repository` (a subclass
+    that misbehaves in some way)."""
+
+    class Work(MemoryUnitOfWork):
+        def __init__(self, store: MemoryStore) -> None:
+            super().__init__(store)
+            self.tasks = repository(store, self)
+
+    class Store(MemoryStore):
+        def unit_of_work(self) -> MemoryUnitOfWork:
+            return Work(self)
+
+    return Store()
+
+
+class BrokenStore(MemoryStore):
+    """A `Store` whose every call fails with `error` (or hangs, for readiness timeouts)."""
 
     def __init__(self, error: Exception | None = None, *, hang: bool = False) -> None:
+        super().__init__()
         self.error = error or RuntimeError("the store broke")
         self.hang = hang
         self.calls = 0
 
-    async def _fail(self) -> NoReturn:
+    async def fail(self) -> NoReturn:
         self.calls += 1
         if self.hang:
             await asyncio.Event().wait()
         raise self.error
 
-    async def add(self, draft: TaskDraft, now: datetime) -> Task:  # noqa: ARG002 - the port's signature
-        await self._fail()
-
-    async def get(self, task_id: int) -> Task | None:  # noqa: ARG002 - the port's signature
-        await self._fail()
-
-    async def save(self, task: Task, expected_version: int, changed: Collection[str] | None = None) -> Task | None:  # noqa: ARG002 - the port's signature
-        await self._fail()
-
-    async def remove(self, task_id: int) -> Task | None:  # noqa: ARG002 - the port's signature
-        await self._fail()
-
-    async def list(self, query: TaskQuery) -> TaskPage:  # noqa: ARG002 - the port's signature
-        await self._fail()
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return _BrokenWork(self)
 
     async def ping(self) -> None:
-        await self._fail()
+        await self.fail()
+
+
+class _BrokenWork(MemoryUnitOfWork):
+    def __init__(self, store: BrokenStore) -> None:
+        super().__init__(store)
+        self.broken = store
+
+    async def lock(self) -> None:
+        await self.broken.fail()
+
+    async def commit(self) -> None:
+        await self.broken.fail()
+
+    async def __aenter__(self) -> Self:
+        await self.broken.fail()
+        return self

@@ -141,8 +141,7 @@ def _upgrade_database(settings: Settings) -> bool:
     from alembic.util.exc import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from taskservice.adapters.sql.migrations import upgrade_to_head
-    from taskservice.bootstrap import build_engine
+    from taskservice.bootstrap import build_store
     from taskservice.domain.errors import StorageUnavailable
 
     log = structlog.get_logger("taskservice")
@@ -151,11 +150,11 @@ def _upgrade_database(settings: Settings) -> bool:
         return True
 
     async def run() -> None:
-        engine = build_engine(settings)
+        store = build_store(settings)
         try:
-            await upgrade_to_head(engine)
+            await store.open(migrate=True)
         finally:
-            await engine.dispose()
+            await store.close()
 
     try:
         asyncio.run(run())

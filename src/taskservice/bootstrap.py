@@ -1,7 +1,7 @@
 """The composition root: settings → storage → event dispatcher → use cases → HTTP app.
 
 Nothing here runs at import time. `create_app` is what the server and the tests call; tests
-pass fakes for `repository` and `clock`, and extra event listeners to observe what happened.
+pass fakes for `store` and `clock`, and extra event listeners to observe what happened.
 """
 
 from collections.abc import AsyncGenerator, Sequence
@@ -9,22 +9,19 @@ from contextlib import asynccontextmanager
 from typing import Final
 
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from taskservice.adapters.clock import SystemClock
 from taskservice.adapters.dispatcher import EventDispatcher, Listener
 from taskservice.adapters.ids import random_uuid4
 from taskservice.adapters.listeners import EVENT_LOGGER_NAME, default_registry
-from taskservice.adapters.memory import InMemoryTaskRepository
-from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.migrations import require_head, upgrade_to_head
-from taskservice.adapters.sql.repository import SqlTaskRepository
+from taskservice.adapters.memory import MemoryStore
+from taskservice.adapters.sql.store import SqlStore
 from taskservice.gc_tuning import tune_for_serving
 from taskservice.http.app import build_http_app
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.logs import access_log, configure_logging, flush_logs, info_line
 from taskservice.ports.clock import Clock
-from taskservice.ports.repository import TaskStore
+from taskservice.ports.unit_of_work import Store
 from taskservice.settings import MEMORY_URL, Settings, load_settings
 from taskservice.usecases.tasks import TaskUseCases
 
@@ -32,8 +29,9 @@ from taskservice.usecases.tasks import TaskUseCases
 EVENT_LISTENER_TIMEOUT: Final = 5.0
 
 
-def build_engine(settings: Settings) -> AsyncEngine:
-    return create_engine(
+def build_store(settings: Settings) -> SqlStore:
+    """The SQL store DATABASE_URL names (not yet open: `SqlStore.open`)."""
+    return SqlStore(
         settings.database_url,
         pool_size=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout,
@@ -44,31 +42,30 @@ def build_engine(settings: Settings) -> AsyncEngine:
 def create_app(
     settings: Settings,
     *,
-    repository: TaskStore | None = None,
+    store: Store | None = None,
     clock: Clock | None = None,
     listeners: Sequence[Listener] = (),
     serving: bool = False,
 ) -> RequestContextMiddleware:
     """The whole service. `serving`: this process is the server (not a test or a script), so
     the garbage collector is tuned for it once start-up is done (gc_tuning.py)."""
-    engine: AsyncEngine | None = None
-    if repository is None:
+    sql: SqlStore | None = None
+    if store is None:
         if settings.database_url == MEMORY_URL:
-            repository = InMemoryTaskRepository()
+            store = MemoryStore()
         else:
-            engine = build_engine(settings)
-            repository = SqlTaskRepository(engine)
+            store = sql = build_store(settings)
     dispatcher = EventDispatcher(
         default_registry(*listeners, log_line=info_line(settings, EVENT_LOGGER_NAME)),
         queue_size=settings.event_queue_size,
         listener_timeout=EVENT_LISTENER_TIMEOUT,
     )
-    tasks = TaskUseCases(repository, clock or SystemClock(), dispatcher, new_event_id=random_uuid4)
+    tasks = TaskUseCases(store.unit_of_work, clock or SystemClock(), dispatcher, new_event_id=random_uuid4)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None]:
-        if engine is not None:
-            await (upgrade_to_head(engine) if settings.migrate_on_start else require_head(engine))
+        if sql is not None:
+            await sql.open(migrate=settings.migrate_on_start)
         await dispatcher.start()
         if serving:
             tune_for_serving()
@@ -77,13 +74,13 @@ def create_app(
         finally:
             # In-flight requests have finished by now; deliver what they published, bounded.
             await dispatcher.stop(drain_timeout=settings.shutdown_timeout)
-            if engine is not None:
-                await engine.dispose()
+            if sql is not None:
+                await sql.close()
             flush_logs()
 
     return build_http_app(
         tasks,
-        repository,
+        store,
         api_prefix=settings.api_prefix,
         default_limit=settings.default_list_limit,
         max_limit=settings.max_list_limit,

@@ -6,12 +6,12 @@ from hypothesis import HealthCheck, given, settings
 
 from taskservice.domain.listing import OrderBy, OrderDir, TaskQuery, order_tasks
 from taskservice.domain.task import Task, TaskStatus, apply_changes, make_changes, make_draft
-from taskservice.ports.repository import TaskStore
+from tests.contract.committed import Committed
 from tests.fakes import T0
 from tests.strategies import stored_tasks, task_queries
 
 
-async def _empty(repository: TaskStore) -> None:
+async def _empty(repository: Committed) -> None:
     """Start each example from an empty store, through the port itself."""
     page = await repository.list(TaskQuery(limit=10_000, order_by=OrderBy.CREATED_AT, order_dir=OrderDir.ASC))
     for task in page.items:
@@ -22,7 +22,7 @@ async def _empty(repository: TaskStore) -> None:
 @settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(rows=stored_tasks(), query=task_queries)
 async def test_a_page_is_the_slice_of_the_contracts_total_order(
-    repository: TaskStore, rows: list[tuple[str, int, TaskStatus, int, int]], query: TaskQuery
+    repository: Committed, rows: list[tuple[str, int, TaskStatus, int, int]], query: TaskQuery
 ) -> None:
     await _empty(repository)
     stored: list[Task] = []
@@ -31,10 +31,9 @@ async def test_a_page_is_the_slice_of_the_contracts_total_order(
             make_draft(title=title, priority=priority, status=status), T0 + timedelta(seconds=created)
         )
         if updated:
-            changed, _ = apply_changes(task, make_changes(description="edited"), T0 + timedelta(minutes=updated))
-            saved = await repository.save(changed, task.version)
-            assert saved is not None
-            task = saved
+            changed, names = apply_changes(task, make_changes(description="edited"), T0 + timedelta(minutes=updated))
+            await repository.update(changed, names)
+            task = changed
         stored.append(task)
 
     page = await repository.list(query)

@@ -4,7 +4,7 @@ filter, order, direction and several pages, on data full of ties.
 Each filter and order is its own statement, read in a different index's order (one status: the
 status-prefixed index; several: the sort column's own index, filtered; adapters/sql/repository.py);
 this pins their order, ties included, against the reference on the SQLite file, SQLite `:memory:`
-(the engine path) and PostgreSQL.
+and PostgreSQL.
 """
 
 import itertools
@@ -14,14 +14,12 @@ from datetime import timedelta
 import msgspec
 import pytest
 
-from taskservice.adapters.memory import InMemoryTaskRepository
-from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.migrations import upgrade_to_head
-from taskservice.adapters.sql.repository import SqlTaskRepository
+from taskservice.adapters.memory import MemoryStore
+from taskservice.adapters.sql.store import SqlStore
 from taskservice.domain.listing import OrderBy, OrderDir, TaskPage, TaskQuery
 from taskservice.domain.task import Task, TaskStatus, apply_changes, make_changes, make_draft
-from taskservice.ports.repository import TaskStore
 from tests.conftest import migrate_and_empty
+from tests.contract.committed import Committed
 from tests.fakes import T0
 
 TASKS = 60
@@ -33,7 +31,7 @@ PAGES = [(1, 0), (7, 0), (7, 3), (100, 0), (10, 25), (10, TASKS - 4), (5, TASKS)
 
 @pytest.fixture(params=["sqlite", "sqlite-memory", "postgres"])
 def sql_url(request: pytest.FixtureRequest) -> str:
-    """A SQLite file, SQLite :memory: (the engine path) or PostgreSQL (sync: the PostgreSQL fixture
+    """A SQLite file, SQLite :memory: or PostgreSQL (sync: the PostgreSQL fixture
     creates its database with asyncio.run)."""
     if request.param == "sqlite-memory":
         return "sqlite+aiosqlite:///:memory:"
@@ -44,19 +42,19 @@ def sql_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def sql_store(sql_url: str) -> AsyncIterator[SqlTaskRepository]:
+async def sql_store(sql_url: str) -> AsyncIterator[Committed]:
     """An empty, migrated SQL store."""
     if sql_url.startswith("postgresql"):
         await migrate_and_empty(sql_url)
-    engine = create_engine(sql_url)
+    store = SqlStore(sql_url)
+    await store.open(migrate=True)
     try:
-        await upgrade_to_head(engine)
-        yield SqlTaskRepository(engine)
+        yield Committed(store)
     finally:
-        await engine.dispose()
+        await store.close()
 
 
-async def fill(store: TaskStore) -> None:
+async def fill(store: Committed) -> None:
     """The same writes on every store: few priorities, created_at and updated_at instants, so most
     tasks tie on the sort field and many also on created_at; ids do not follow title order."""
     for i in range(TASKS):
@@ -70,7 +68,7 @@ async def fill(store: TaskStore) -> None:
             # Some move status and all get one of two updated_at instants.
             changes = make_changes(description="edited", status=list(TaskStatus)[i % 3])
             updated, changed = apply_changes(task, changes, T0 + timedelta(minutes=1 + i % 2))
-            assert await store.save(updated, task.version, changed) is not None
+            await store.update(updated, changed)
 
 
 def in_reference_ids(page: TaskPage, ids_by_title: dict[str, int]) -> TaskPage:
@@ -80,8 +78,8 @@ def in_reference_ids(page: TaskPage, ids_by_title: dict[str, int]) -> TaskPage:
     return msgspec.structs.replace(page, items=items)
 
 
-async def test_every_list_equals_the_reference_store(sql_store: SqlTaskRepository) -> None:
-    reference = InMemoryTaskRepository()
+async def test_every_list_equals_the_reference_store(sql_store: Committed) -> None:
+    reference = Committed(MemoryStore())
     await fill(reference)
     await fill(sql_store)
     everything = TaskQuery(limit=TASKS, order_by=OrderBy.CREATED_AT, order_dir=OrderDir.ASC)
@@ -103,10 +101,10 @@ async def test_every_list_equals_the_reference_store(sql_store: SqlTaskRepositor
     assert differences == []
 
 
-async def test_descending_pages_cut_runs_of_ties_anywhere_like_the_reference(sql_store: SqlTaskRepository) -> None:
+async def test_descending_pages_cut_runs_of_ties_anywhere_like_the_reference(sql_store: Committed) -> None:
     """A descending page is read backwards and its runs of ties turned around (descending.py):
     every page start and length over long runs (one priority, few instants) must still match."""
-    reference = InMemoryTaskRepository()
+    reference = Committed(MemoryStore())
     for store in (reference, sql_store):
         for i in range(24):
             draft = make_draft(title=f"Tie {i:02d}", priority=2 if i < 17 else 4, status=TaskStatus.NEW)

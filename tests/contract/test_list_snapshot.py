@@ -1,18 +1,16 @@
-"""`total` and `items` of one page come from one snapshot, even when a write commits between the
-count and the page query (on PostgreSQL's default READ COMMITTED each statement would see its own)."""
+"""A unit of work that lists sees one snapshot: `total` and `items` agree, and a second page of the
+same unit of work is cut from the same state, even when another process commits in between (on
+PostgreSQL's default READ COMMITTED each statement would see its own)."""
 
-import asyncio
-import threading
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import event
 
-from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.repository import SqlTaskRepository
+from taskservice.adapters.sql.store import SqlStore
 from taskservice.domain.listing import TaskQuery
 from taskservice.domain.task import make_draft
 from tests.conftest import migrate_and_empty
+from tests.contract.committed import Committed
 from tests.fakes import T0
 
 
@@ -25,47 +23,34 @@ def sql_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+async def open_store(url: str) -> SqlStore:
+    store = SqlStore(url)
+    await store.open(migrate=True)
+    return store
+
+
 @pytest.fixture
-async def empty_sql_url(sql_url: str) -> str:
-    """`sql_url`, migrated and without tasks."""
+async def two_stores(sql_url: str) -> AsyncIterator[tuple[SqlStore, SqlStore]]:
+    """Two stores on one empty database: two processes' connections."""
     await migrate_and_empty(sql_url)
-    return sql_url
-
-
-def add_from_another_process(url: str, title: str) -> None:
-    """Commit a new task through a separate engine, on its own thread and event loop."""
-
-    async def add() -> None:
-        engine = create_engine(url)
-        try:
-            await SqlTaskRepository(engine).add(make_draft(title=title, priority=3), T0)
-        finally:
-            await engine.dispose()
-
-    writer = threading.Thread(target=asyncio.run, args=(add(),))
-    writer.start()
-    writer.join(timeout=30)
-    assert not writer.is_alive()
-
-
-async def test_a_write_between_count_and_page_changes_neither(empty_sql_url: str) -> None:
-    engine = create_engine(empty_sql_url)
-    repository = SqlTaskRepository(engine)
-    await repository.add(make_draft(title="before", priority=1), T0)
-    fired: list[str] = []
-
-    def write_after_the_count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        # The total's statement: a count(*), or a sum over the per-status counts (task_counts).
-        if not fired and "count" in statement.lower():
-            fired.append(statement)
-            add_from_another_process(empty_sql_url, "committed meanwhile")
-
-    event.listen(engine.sync_engine, "after_cursor_execute", write_after_the_count)
+    ours, theirs = await open_store(sql_url), await open_store(sql_url)
     try:
-        page = await repository.list(TaskQuery())
-        assert fired
-        assert (page.total, [t.title for t in page.items]) == (1, ["before"])
-        after = await repository.list(TaskQuery())
-        assert after.total == len(after.items) == 2
+        yield ours, theirs
     finally:
-        await engine.dispose()
+        await ours.close()
+        await theirs.close()
+
+
+async def test_a_write_committed_between_two_reads_of_one_unit_changes_neither(
+    two_stores: tuple[SqlStore, SqlStore],
+) -> None:
+    ours, theirs = two_stores
+    await Committed(ours).add(make_draft(title="before", priority=1), T0)
+    async with ours.unit_of_work() as work:
+        first = await work.tasks.list(TaskQuery())
+        await Committed(theirs).add(make_draft(title="committed meanwhile", priority=5), T0)
+        second = await work.tasks.list(TaskQuery())
+    assert first == second
+    assert (first.total, [t.title for t in first.items]) == (1, ["before"])
+    after = await Committed(ours).list(TaskQuery())
+    assert after.total == len(after.items) == 2

@@ -9,18 +9,17 @@ import pytest
 from sqlalchemy import func, select
 
 from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.migrations import upgrade_to_head
-from taskservice.adapters.sql.repository import SqlTaskRepository
+from taskservice.adapters.sql.store import SqlStore
 from taskservice.adapters.sql.tables import tasks
 from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import TaskQuery
 from taskservice.domain.task import TaskStatus, make_draft
-from taskservice.ports.repository import TaskStore
+from tests.contract.committed import Committed
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-async def totals(repository: TaskStore) -> dict[str, int]:
+async def totals(repository: Committed) -> dict[str, int]:
     """The list total for every single status, and for no filter ("all")."""
     out = {"all": (await repository.list(TaskQuery(limit=1))).total}
     for status in TaskStatus:
@@ -28,7 +27,7 @@ async def totals(repository: TaskStore) -> dict[str, int]:
     return out
 
 
-async def test_totals_follow_every_add_status_change_and_delete(repository: TaskStore) -> None:
+async def test_totals_follow_every_add_status_change_and_delete(repository: Committed) -> None:
     first = await repository.add(make_draft(title="One", priority=1), NOW)
     await repository.add(make_draft(title="Two", priority=2, status=TaskStatus.COMPLETED), NOW)
     await repository.add(make_draft(title="Three", priority=3), NOW)
@@ -37,11 +36,9 @@ async def test_totals_follow_every_add_status_change_and_delete(repository: Task
     assert await totals(repository) == {"all": 3, "new": 2, "in_progress": 0, "completed": 1}
 
     moved = msgspec.structs.replace(first, status=TaskStatus.IN_PROGRESS, version=2)
-    assert await repository.save(moved, expected_version=1) is not None
-    stale = msgspec.structs.replace(first, status=TaskStatus.COMPLETED, version=2)
-    assert await repository.save(stale, expected_version=1) is None  # lost the race: counts untouched
+    await repository.update(moved, ("status",))
     retitled = msgspec.structs.replace(moved, title="One again", version=3)
-    assert await repository.save(retitled, expected_version=2) is not None  # same status: counts untouched
+    await repository.update(retitled, ("title",))  # same status: counts untouched
     assert await totals(repository) == {"all": 3, "new": 1, "in_progress": 1, "completed": 1}
 
     assert await repository.remove(first.id) is not None
@@ -54,9 +51,10 @@ async def test_totals_follow_every_add_status_change_and_delete(repository: Task
 
 
 async def test_concurrent_adds_keep_totals_equal_to_rows_on_a_sqlite_file(sqlite_url: str) -> None:
+    store = SqlStore(sqlite_url)
+    await store.open(migrate=True)
+    repository = Committed(store)
     engine = create_engine(sqlite_url)
-    await upgrade_to_head(engine)
-    repository = SqlTaskRepository(engine)
     try:
         titles = [f"Task {i % 30}" for i in range(40)]  # 10 collide with an earlier title
         statuses = list(TaskStatus)
@@ -76,18 +74,20 @@ async def test_concurrent_adds_keep_totals_equal_to_rows_on_a_sqlite_file(sqlite
         }
     finally:
         await engine.dispose()
+        await store.close()
 
 
 async def test_a_sqlite_file_store_reopens_with_its_tasks_and_totals(sqlite_url: str) -> None:
-    engine = create_engine(sqlite_url)
-    await upgrade_to_head(engine)
-    created = await SqlTaskRepository(engine).add(make_draft(title="Durable", priority=4), NOW)
-    await engine.dispose()
+    store = SqlStore(sqlite_url)
+    await store.open(migrate=True)
+    created = await Committed(store).add(make_draft(title="Durable", priority=4), NOW)
+    await store.close()
 
-    reopened = create_engine(sqlite_url)
+    reopened = SqlStore(sqlite_url)
+    await reopened.open(migrate=False)
     try:
-        repository = SqlTaskRepository(reopened)
+        repository = Committed(reopened)
         assert await repository.get(created.id) == created
         assert await totals(repository) == {"all": 1, "new": 1, "in_progress": 0, "completed": 0}
     finally:
-        await reopened.dispose()
+        await reopened.close()

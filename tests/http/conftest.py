@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
-from taskservice.ports.repository import TaskStore
+from taskservice.ports.unit_of_work import Store
 from tests.conftest import make_settings
 from tests.fakes import FixedClock
 
@@ -31,12 +31,12 @@ async def clocked_client(clock: FixedClock) -> AsyncIterator[Client]:
 
 @pytest.fixture
 def client_for() -> ClientFactory:
-    """`async with client_for(repository=..., APP_ENV="prod", ...) as client:` a real app over any store."""
+    """`async with client_for(store=..., APP_ENV="prod", ...) as client:` a real app over any store."""
 
     @asynccontextmanager
-    async def build(*, repository: TaskStore | None = None, **environ: str) -> AsyncGenerator[Client]:
+    async def build(*, store: Store | None = None, **environ: str) -> AsyncGenerator[Client]:
         settings = make_settings(**{"DATABASE_URL": "memory://", **environ})
-        async with AsyncTestClient(app=create_app(settings, repository=repository)) as client:
+        async with AsyncTestClient(app=create_app(settings, store=store)) as client:
             yield client
 
     return build

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from taskservice.adapters.memory import InMemoryTaskRepository
+from taskservice.adapters.memory import MemoryStore
 from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
 from tests.conftest import make_settings
@@ -182,8 +182,8 @@ async def test_returns_422_for_malformed_json_and_bodies_that_are_not_objects(
 @pytest.mark.parametrize("method", ["POST", "PATCH"])
 async def test_a_client_gone_before_its_body_ended_changes_nothing(method: str) -> None:
     """The body arrives in pieces and the client disconnects halfway: no write, no partial task."""
-    store = InMemoryTaskRepository()
-    app = create_app(make_settings(DATABASE_URL="memory://"), repository=store)
+    store = MemoryStore()
+    app = create_app(make_settings(DATABASE_URL="memory://"), store=store)
     async with AsyncTestClient(app=app) as client:
         created = await client.post("/v1/tasks", json={"title": "Kept", "priority": 2})
         before = (await client.get("/v1/tasks")).json()

@@ -188,7 +188,7 @@ async def test_empty_update_has_its_own_code(memory_client: Client) -> None:
 async def test_an_unexpected_error_is_500_internal_error_and_leaks_nothing_outside_dev(
     client_for: ClientFactory, app_env: str
 ) -> None:
-    async with client_for(repository=BrokenStore(RuntimeError(LEAKY_DSN)), APP_ENV=app_env) as client:
+    async with client_for(store=BrokenStore(RuntimeError(LEAKY_DSN)), APP_ENV=app_env) as client:
         for response in (
             await client.get("/v1/tasks"),
             await client.post("/v1/tasks", json={"title": "t", "priority": 1}),
@@ -201,7 +201,7 @@ async def test_an_unexpected_error_is_500_internal_error_and_leaks_nothing_outsi
 
 
 async def test_in_dev_a_500_names_its_cause(client_for: ClientFactory) -> None:
-    async with client_for(repository=BrokenStore(RuntimeError("disk on fire")), APP_ENV="dev") as client:
+    async with client_for(store=BrokenStore(RuntimeError("disk on fire")), APP_ENV="dev") as client:
         error = assert_error(await client.get("/v1/tasks/1"), 500, "internal_error")
         assert error["details"] == {"cause": "RuntimeError: disk on fire"}
 
@@ -210,7 +210,7 @@ async def test_in_dev_a_500_names_its_cause(client_for: ClientFactory) -> None:
 async def test_an_unavailable_store_is_503_service_unavailable_with_retry_after(
     client_for: ClientFactory, error: Exception
 ) -> None:
-    async with client_for(repository=BrokenStore(error), APP_ENV="prod") as client:
+    async with client_for(store=BrokenStore(error), APP_ENV="prod") as client:
         response = await client.patch("/v1/tasks/1", json={"priority": 1})
         assert_error(response, 503, "service_unavailable")
         assert int(response.headers["retry-after"]) >= 1
@@ -222,7 +222,7 @@ async def test_a_503_names_its_underlying_cause_in_dev_only(
 ) -> None:
     error = StorageUnavailable("OperationalError")
     error.__cause__ = ConnectionRefusedError("refused")
-    async with client_for(repository=BrokenStore(error), APP_ENV=app_env) as client:
+    async with client_for(store=BrokenStore(error), APP_ENV=app_env) as client:
         assert assert_error(await client.get("/v1/tasks"), 503, "service_unavailable")["details"] == details
 
 

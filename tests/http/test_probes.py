@@ -12,7 +12,7 @@ Client = AsyncTestClient[RequestContextMiddleware]
 
 async def test_healthz_is_ok_without_touching_the_store(client_for: ClientFactory) -> None:
     store = BrokenStore()
-    async with client_for(repository=store) as client:
+    async with client_for(store=store) as client:
         response = await client.get("/healthz")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
     assert store.calls == 0
@@ -32,7 +32,7 @@ async def test_readyz_reports_the_database_round_trip(client: Client) -> None:
 
 async def test_readyz_is_503_with_the_failed_check_when_the_store_fails(client_for: ClientFactory) -> None:
     store = BrokenStore(ConnectionRefusedError("db down"))
-    async with client_for(repository=store, APP_ENV="prod") as client:
+    async with client_for(store=store, APP_ENV="prod") as client:
         response = await client.get("/readyz")
     error = assert_error(response, 503, "service_unavailable")
     database = error["details"]["checks"]["database"]
@@ -44,7 +44,7 @@ async def test_readyz_is_503_with_the_failed_check_when_the_store_fails(client_f
 
 
 async def test_readyz_gives_up_after_the_readiness_timeout(client_for: ClientFactory) -> None:
-    async with client_for(repository=BrokenStore(hang=True), READINESS_TIMEOUT="0.05") as client:
+    async with client_for(store=BrokenStore(hang=True), READINESS_TIMEOUT="0.05") as client:
         response = await client.get("/readyz")
     error = assert_error(response, 503, "service_unavailable")
     assert error["details"]["checks"]["database"]["status"] == "error"

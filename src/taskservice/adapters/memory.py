@@ -1,7 +1,15 @@
-"""An in-memory task store: per-instance state, gone with the process. For tests and throw-away runs."""
+"""The in-memory store: per-process state, gone with the process. For tests and throw-away runs.
 
-from collections.abc import Collection
+A unit of work that writes holds the store's lock until it ends, and keeps an undo entry per
+write, so that one that leaves without committing leaves the store as it found it. Reads of other
+units of work wait for that lock, so none sees what another has not committed (as on SQLite).
+"""
+
+import asyncio
+from collections.abc import Callable, Collection
 from datetime import datetime
+from types import TracebackType
+from typing import Self
 
 import msgspec
 
@@ -10,56 +18,121 @@ from taskservice.domain.listing import TaskPage, TaskQuery, order_tasks
 from taskservice.domain.task import Task, TaskDraft, new_task
 
 
-class InMemoryTaskRepository:
-    """Holds the `TaskRepository` contract without awaiting anything, so every method is atomic."""
+class MemoryStore:
+    """The `Store` port in a dict."""
 
     def __init__(self) -> None:
-        self._tasks: dict[int, Task] = {}
-        self._ids_by_key: dict[str, int] = {}
-        self._last_id = 0
+        self.tasks: dict[int, Task] = {}
+        self.ids_by_key: dict[str, int] = {}
+        self.last_id = 0
+        self.writer = asyncio.Lock()
 
-    async def add(self, draft: TaskDraft, now: datetime) -> Task:
-        key = draft.title.casefold()
-        if key in self._ids_by_key:
-            raise DuplicateTitle(draft.title)
-        self._last_id += 1
-        task = new_task(draft, self._last_id, now)
-        self._tasks[task.id] = task
-        self._ids_by_key[key] = task.id
-        return task
-
-    async def get(self, task_id: int) -> Task | None:
-        return self._tasks.get(task_id)
-
-    async def save(self, task: Task, expected_version: int, changed: Collection[str] | None = None) -> Task | None:  # noqa: ARG002 - a dict stores whole tasks
-        current = self._tasks.get(task.id)
-        if current is None or current.version != expected_version:
-            return None
-        new_key = task.title_key
-        holder = self._ids_by_key.get(new_key)
-        if holder is not None and holder != task.id:
-            raise DuplicateTitle(task.title)
-        del self._ids_by_key[current.title_key]
-        self._ids_by_key[new_key] = task.id
-        self._tasks[task.id] = task
-        return task
-
-    async def remove(self, task_id: int) -> Task | None:
-        task = self._tasks.pop(task_id, None)
-        if task is not None:
-            del self._ids_by_key[task.title_key]
-        return task
-
-    async def list(self, query: TaskQuery) -> TaskPage:
-        matching = [t for t in self._tasks.values() if t.status in query.statuses]
-        ordered = order_tasks(matching, query.order_by, query.order_dir)
-        page = ordered[query.offset : query.offset + query.limit]
-        return TaskPage(items=page, total=len(matching), limit=query.limit, offset=query.offset)
+    def unit_of_work(self) -> "MemoryUnitOfWork":
+        return MemoryUnitOfWork(self)
 
     async def ping(self) -> None:
         return None
 
+    def snapshot(self) -> list[Task]:
+        """Every stored task, by id (for tests that check nothing else changed)."""
+        return [msgspec.structs.replace(t) for _, t in sorted(self.tasks.items())]
 
-def snapshot(repository: InMemoryTaskRepository) -> list[Task]:
-    """Every stored task, by id (for tests that check nothing else changed)."""
-    return [msgspec.structs.replace(t) for _, t in sorted(repository._tasks.items())]  # pyright: ignore[reportPrivateUsage]
+
+class MemoryUnitOfWork:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._undo: list[Callable[[], None]] = []
+        self._writing = False
+        self.tasks = MemoryTaskRepository(store, self)
+
+    async def lock(self) -> None:
+        if not self._writing:
+            await self._store.writer.acquire()
+            self._writing = True
+
+    async def settle(self) -> None:
+        """Wait until no other unit of work is writing (before a read)."""
+        if not self._writing and self._store.writer.locked():
+            async with self._store.writer:
+                pass
+
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        self._undo.append(undo)
+
+    async def commit(self) -> None:
+        self._undo.clear()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        while self._undo:
+            self._undo.pop()()
+        if self._writing:
+            self._writing = False
+            self._store.writer.release()
+
+
+class MemoryTaskRepository:
+    """The `TaskRepository` port; reads wait for no one, writes hold the store's lock."""
+
+    def __init__(self, store: MemoryStore, work: MemoryUnitOfWork) -> None:
+        self._store = store
+        self._work = work
+
+    async def add(self, draft: TaskDraft, now: datetime) -> Task:
+        await self._work.lock()
+        store = self._store
+        key = draft.title.casefold()
+        if key in store.ids_by_key:
+            raise DuplicateTitle(draft.title)
+        store.last_id += 1  # never handed back, even on rollback: ids are never reused
+        task = new_task(draft, store.last_id, now)
+        self._put(task)
+        return task
+
+    async def get(self, task_id: int, *, for_update: bool = False) -> Task | None:
+        await (self._work.lock() if for_update else self._work.settle())
+        return self._store.tasks.get(task_id)
+
+    async def update(self, task: Task, changed: Collection[str]) -> None:  # noqa: ARG002 - a dict stores whole tasks
+        await self._work.lock()
+        holder = self._store.ids_by_key.get(task.title_key)
+        if holder is not None and holder != task.id:
+            raise DuplicateTitle(task.title)
+        self._put(task)
+
+    async def remove(self, task_id: int) -> Task | None:
+        await self._work.lock()
+        task = self._store.tasks.get(task_id)
+        if task is not None:
+            self._drop(task)
+            self._work.on_rollback(lambda: self._put(task, undoable=False))
+        return task
+
+    async def list(self, query: TaskQuery) -> TaskPage:
+        await self._work.settle()
+        matching = [t for t in self._store.tasks.values() if t.status in query.statuses]
+        page = order_tasks(matching, query.order_by, query.order_dir)[query.offset : query.offset + query.limit]
+        return TaskPage(items=page, total=len(matching), limit=query.limit, offset=query.offset)
+
+    def _put(self, task: Task, *, undoable: bool = True) -> None:
+        store = self._store
+        previous = store.tasks.get(task.id)
+        if previous is not None:
+            self._drop(previous)
+        store.tasks[task.id] = task
+        store.ids_by_key[task.title_key] = task.id
+        if undoable:
+            self._work.on_rollback(lambda: self._restore(task, previous))
+
+    def _drop(self, task: Task) -> None:
+        del self._store.tasks[task.id]
+        del self._store.ids_by_key[task.title_key]
+
+    def _restore(self, written: Task, previous: Task | None) -> None:
+        self._drop(written)
+        if previous is not None:
+            self._put(previous, undoable=False)

@@ -1,4 +1,4 @@
-"""The task store, as the use cases see it."""
+"""The task store as a use case sees it inside one unit of work (ports/unit_of_work.py)."""
 
 from collections.abc import Collection
 from datetime import datetime
@@ -9,11 +9,10 @@ from taskservice.domain.task import Task, TaskDraft
 
 
 class TaskRepository(Protocol):
-    """A durable set of tasks, unique by title key.
+    """A durable set of tasks, unique by title key, seen through one unit of work.
 
-    Every method is atomic. Any method may raise `StorageUnavailable` when the store cannot
-    be reached or is saturated; it is then unknown only for `add`, `save` and `remove`
-    whether the write happened.
+    What a method writes is kept only if the unit of work commits. Any method may raise
+    `StorageUnavailable` when the store cannot be reached or is saturated.
     """
 
     async def add(self, draft: TaskDraft, now: datetime) -> Task:
@@ -24,19 +23,17 @@ class TaskRepository(Protocol):
         """
         ...
 
-    async def get(self, task_id: int) -> Task | None:
-        """The task with this id, or None."""
+    async def get(self, task_id: int, *, for_update: bool = False) -> Task | None:
+        """The task with this id, or None. `for_update`: no other unit of work may change or
+        delete it until this one ends (read it this way before `update`)."""
         ...
 
-    async def save(self, task: Task, expected_version: int, changed: Collection[str] | None = None) -> Task | None:
-        """Replace the stored task `task.id` with `task` if its version is still `expected_version`.
+    async def update(self, task: Task, changed: Collection[str]) -> None:
+        """Store `task` over the stored task of its id, read with `for_update` in this unit of work.
 
-        `changed`: the caller-owned fields that differ from the stored version (None: any may).
-        A store may write only those (and `updated_at`, `version`): the others are unchanged.
-
-        Returns the stored task, or None when no task with that id and version exists
-        (deleted, or changed meanwhile: re-read to tell). Raises `DuplicateTitle` when the
-        new title key belongs to another task.
+        `changed`: the caller-owned fields that differ from the stored ones; a store may write
+        only those (and `updated_at`, `version`). Raises `DuplicateTitle` when the new title
+        key belongs to another task.
         """
         ...
 
@@ -45,7 +42,7 @@ class TaskRepository(Protocol):
         ...
 
     async def list(self, query: TaskQuery) -> TaskPage:
-        """One page in the contract's total order, and the count of all matches."""
+        """One page in the contract's total order, and the count of all matches, from one snapshot."""
         ...
 
 
@@ -53,7 +50,3 @@ class HealthCheck(Protocol):
     async def ping(self) -> None:
         """Make one real round-trip to the store; raise if it does not answer."""
         ...
-
-
-class TaskStore(TaskRepository, HealthCheck, Protocol):
-    """A task repository that can also report whether its store answers."""

@@ -14,7 +14,7 @@ each run of ties is put back the right way round:
    thousands): its part of the page read in tie-break order, one indexed read of that value
    (after a count of the rows above it, to know how far into the run the page starts).
 
-Every step walks an index; with the caller's snapshot the steps see one state of the table.
+Every step walks an index; in the caller's snapshot the steps see one state of the table.
 """
 
 from collections.abc import Mapping, Sequence
@@ -25,7 +25,8 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Select, bindparam, func, select, type_coerce
 from sqlalchemy.sql.sqltypes import NullType
 
-from taskservice.adapters.sql.runner import Row, StatementRunner
+from taskservice.adapters.sql.compiled import Row
+from taskservice.adapters.sql.session import SqlSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +63,8 @@ def descending_statements(
     )
 
 
-def read_descending(
-    run: StatementRunner,
+async def read_descending(
+    session: SqlSession,
     statements: DescendingStatements,
     params: Mapping[str, Any],
     *,
@@ -73,7 +74,7 @@ def read_descending(
     """The rows at [offset, offset + limit) of the descending order, ties broken ascending."""
     before = 1 if offset else 0
     window = {**params, "limit": limit + before + 1, "offset": offset - before}
-    keys = [row[0] for row in run.rows(statements.keys, window)]
+    keys = [row[0] for row in await session.rows(statements.keys, window)]
     page = keys[before : before + limit]
     if not page:
         return []
@@ -86,17 +87,17 @@ def read_descending(
     tail: Sequence[Row] = ()
     if cut_at_start:
         # The run's rows above the page are those after every greater sort value.
-        above = run.rows(statements.ranked_above, {**params, "value": first})[0][0]
+        above = (await session.rows(statements.ranked_above, {**params, "value": first}))[0][0]
         part = {**params, "value": first, "limit": cut_at_start, "offset": offset - above}
-        head = run.rows(statements.run_part, part)
+        head = await session.rows(statements.run_part, part)
         if cut_at_start == len(page):
             return list(head)
     if cut_at_end:
-        tail = run.rows(statements.run_part, {**params, "value": last, "limit": cut_at_end, "offset": 0})
+        tail = await session.rows(statements.run_part, {**params, "value": last, "limit": cut_at_end, "offset": 0})
     inner = page[cut_at_start : len(page) - cut_at_end]
     middle: Sequence[Row] = ()
     if inner:
-        middle = run.rows(statements.run_range, {**params, "high": inner[0], "low": inner[-1]})
+        middle = await session.rows(statements.run_range, {**params, "high": inner[0], "low": inner[-1]})
         if len(set(inner)) < len(inner):  # some rows tie: turn each run of ties around
             turned: list[Row] = []
             at = 0

@@ -1,95 +1,62 @@
-"""Database errors → domain errors, decided by SQLSTATE / SQLite error name and constraint, once."""
+"""Driver errors → what the store reports, decided once, by SQLSTATE or SQLite error name.
 
-from collections.abc import Generator
-from contextlib import contextmanager
+The SQL store runs on the drivers themselves (sqlite3, asyncpg), so their exceptions arrive
+unwrapped: a unique violation becomes `UniqueViolation` naming the index (the repository turns
+it into the domain error); connection loss, lock and pool timeouts become `StorageUnavailable`
+(a retryable 503); anything else is a bug and propagates as it is.
+"""
 
-from sqlalchemy import exc as sa_exc
+import sqlite3
+
+import asyncpg
 
 from taskservice.domain.errors import StorageUnavailable
 
-# Errors that mean "the store is not answering right now", not "this request is wrong".
-_UNAVAILABLE = (
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-    sa_exc.TimeoutError,  # pool exhausted
-    sa_exc.DisconnectionError,
-    OSError,
-    TimeoutError,
-)
-
-
 # PostgreSQL SQLSTATEs (by class or code) that mean "try again shortly": connection exceptions,
 # insufficient resources (too many connections), operator intervention (statement timeout,
-# shutdown, starting up), lock timeouts, serialization failures and deadlocks. asyncpg raises
-# these as plain PostgresError, which SQLAlchemy wraps in a bare DBAPIError, not OperationalError.
+# shutdown, starting up), lock timeouts, serialization failures and deadlocks.
 _RETRYABLE_SQLSTATE_CLASSES = ("08", "53", "57")
 _RETRYABLE_SQLSTATES = ("55P03", "40001", "40P01")
+# Errors that mean "the store is not answering right now", not "this request is wrong".
+_UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError)
+# What asyncpg and the network under it raise: catch these, ask `from_postgres`, raise its answer.
+POSTGRES_ERRORS = (asyncpg.PostgresError, *_UNREACHABLE)
+# SQLite names the columns of a unique violation, not the index: the indexes by their columns.
+_SQLITE_UNIQUE_COLUMNS = {"tasks.title_key": "uq_tasks_title_key"}
 
 
-def _sqlstate(error: sa_exc.DBAPIError) -> str | None:
-    orig = error.orig
-    driver_error = orig.__cause__ if orig is not None else None
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(driver_error, "sqlstate", None)
-    return sqlstate if isinstance(sqlstate, str) else None
+class UniqueViolation(Exception):
+    """A write hit a unique index; `index` names it."""
+
+    def __init__(self, index: str) -> None:
+        super().__init__(f"unique violation of {index}")
+        self.index = index
 
 
-def is_unique_violation(error: sa_exc.IntegrityError, index_name: str, sqlite_columns: str) -> bool:
-    """True when `error` is a unique violation of `index_name`.
-
-    PostgreSQL reports SQLSTATE 23505 and the constraint name; SQLite reports
-    SQLITE_CONSTRAINT_UNIQUE and names the columns (`tasks.title_key`), not the index.
-    """
-    orig = error.orig
-    driver_error = orig.__cause__ if orig is not None else None
-    sqlstate = _sqlstate(error)
-    if sqlstate is not None:
-        return sqlstate == "23505" and getattr(driver_error, "constraint_name", None) == index_name
-    if getattr(orig, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_UNIQUE":
-        return f"UNIQUE constraint failed: {sqlite_columns}" in str(orig)
-    return False
-
-
-# Everything `as_unavailable` may turn into StorageUnavailable: catch these, ask, re-raise the rest.
-STORAGE_ERRORS = (sa_exc.DBAPIError, *_UNAVAILABLE)
-
-
-def as_unavailable(error: BaseException) -> StorageUnavailable | None:
-    """`StorageUnavailable` (a retryable 503) for connection loss, lock and pool timeouts; else None.
-
-    A function for `except` clauses on the hot paths (a generator context manager costs a few
-    microseconds per request); `unavailable_as_domain_error` wraps it for everything else.
-    """
-    if isinstance(error, sa_exc.IntegrityError):
-        return None
-    if isinstance(error, _UNAVAILABLE):
+def from_postgres(error: BaseException) -> BaseException:
+    """What an asyncpg (or socket) error means for the store."""
+    if isinstance(error, asyncpg.UniqueViolationError):
+        return UniqueViolation(error.constraint_name or "")
+    if isinstance(error, asyncpg.PostgresError):
+        sqlstate = error.sqlstate or ""
+        if sqlstate[:2] in _RETRYABLE_SQLSTATE_CLASSES or sqlstate in _RETRYABLE_SQLSTATES:
+            return StorageUnavailable(f"{type(error).__name__}: {error} (SQLSTATE {sqlstate})")
+        return error
+    if isinstance(error, _UNREACHABLE):
         return StorageUnavailable(_reason(error))
-    if isinstance(error, sa_exc.DBAPIError):
-        sqlstate = _sqlstate(error) or ""
-        if (
-            error.connection_invalidated
-            or sqlstate[:2] in _RETRYABLE_SQLSTATE_CLASSES
-            or sqlstate in _RETRYABLE_SQLSTATES
-        ):
-            reason = _reason(error)
-            return StorageUnavailable(f"{reason} (SQLSTATE {sqlstate})" if sqlstate else reason)
-    return None
+    return error
 
 
-@contextmanager
-def unavailable_as_domain_error() -> Generator[None]:
-    """Turn connection loss, lock and pool timeouts into `StorageUnavailable` (a retryable 503)."""
-    try:
-        yield
-    except STORAGE_ERRORS as error:
-        if (unavailable := as_unavailable(error)) is None:
-            raise
-        raise unavailable from error
+def from_sqlite(error: sqlite3.Error) -> BaseException:
+    """What a sqlite3 error means for the store: locked, unopenable or out of space is unavailable."""
+    if isinstance(error, sqlite3.IntegrityError) and error.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE":
+        columns = str(error).removeprefix("UNIQUE constraint failed: ")
+        return UniqueViolation(_SQLITE_UNIQUE_COLUMNS.get(columns, columns))
+    if isinstance(error, sqlite3.OperationalError):
+        return StorageUnavailable(_reason(error))
+    return error
 
 
 def _reason(error: BaseException) -> str:
-    """What went wrong, safe to log: SQLAlchemy's own text would add the statement and its
-    parameters (task titles, descriptions), so a wrapped driver error is described by itself."""
-    orig = error.orig if isinstance(error, sa_exc.DBAPIError) else None
-    if orig is not None:
-        return f"{type(error).__name__}: {type(orig).__name__}: {orig}"
-    return f"{type(error).__name__}: {error}"
+    """What went wrong, safe to log: the driver's message never holds the statement's values."""
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

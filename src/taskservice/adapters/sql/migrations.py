@@ -1,6 +1,7 @@
 """Upgrade a database to the newest schema, safely when several processes start at once."""
 
 import fcntl
+import sqlite3
 from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,12 +10,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import StaticPool
 
 from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.errors import unavailable_as_domain_error
 
 # The project root holds pyproject.toml ([tool.alembic]) and migrations/.
 PROJECT_ROOT = Path(__file__).resolve().parents[4]
@@ -39,7 +41,7 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
     the wait nor a migration is cut off by the service's statement timeout.
     SQLite: an exclusive file lock beside the database file does the same across processes.
     """
-    with unavailable_as_domain_error(), _sqlite_file_lock(engine):
+    with _sqlite_file_lock(engine.url.database if engine.dialect.name == "sqlite" else None):
         if engine.dialect.name != "postgresql":
             async with engine.connect() as connection:
                 await connection.run_sync(_upgrade)
@@ -65,9 +67,41 @@ class SchemaNotAtHead(RuntimeError):
 
 async def require_head(engine: AsyncEngine) -> None:
     """Raise `SchemaNotAtHead` unless the database is at the newest revision (MIGRATE_ON_START=false)."""
-    with unavailable_as_domain_error():
-        async with engine.connect() as connection:
-            current, heads = await connection.run_sync(_revisions)
+    async with engine.connect() as connection:
+        current, heads = await connection.run_sync(_revisions)
+    _check_head(current, heads)
+
+
+def upgrade_sqlite(connection: sqlite3.Connection, path: str) -> None:
+    """`upgrade_to_head` on the SQLite store's own connection (a `:memory:` database has no other)."""
+    with _sqlite_file_lock(path), _sqlalchemy_connection(connection) as shared:
+        _upgrade(shared)
+
+
+def require_sqlite_head(connection: sqlite3.Connection) -> None:
+    """`require_head` on the SQLite store's own connection."""
+    with _sqlalchemy_connection(connection) as shared:
+        _check_head(*_revisions(shared))
+
+
+@contextmanager
+def _sqlalchemy_connection(connection: sqlite3.Connection) -> Generator[Connection]:
+    """A SQLAlchemy connection over the store's sqlite3 connection, with transactional DDL.
+
+    The connection is in autocommit mode (the store issues its own BEGIN), so SQLAlchemy's
+    `begin()` must say BEGIN itself; that is SQLAlchemy's documented recipe for pysqlite.
+    """
+    engine = create_sync_engine("sqlite://", creator=lambda: connection, poolclass=StaticPool)
+
+    def begin(shared: Connection) -> None:
+        shared.exec_driver_sql("BEGIN")
+
+    event.listen(engine, "begin", begin)
+    with engine.connect() as shared:
+        yield shared
+
+
+def _check_head(current: set[str], heads: set[str]) -> None:
     if current != heads:
         raise SchemaNotAtHead(
             f"database schema is at {sorted(current) or 'no revision'}, this code needs {sorted(heads)}; "
@@ -90,9 +124,9 @@ def _upgrade(connection: Connection) -> None:
 
 
 @contextmanager
-def _sqlite_file_lock(engine: AsyncEngine) -> Generator[None]:
-    database = engine.url.database
-    if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+def _sqlite_file_lock(database: str | None) -> Generator[None]:
+    """An exclusive lock beside a SQLite file, so that concurrent starters migrate one at a time."""
+    if not database or database == ":memory:":
         yield
         return
     lock_path = Path(database).with_name(Path(database).name + ".migrate-lock")

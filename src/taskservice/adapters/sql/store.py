@@ -1,0 +1,97 @@
+"""The SQL store: a unit of work per use case, over the SQLite file or PostgreSQL.
+
+Reading one request from the handler down: the use case opens `SqlStore.unit_of_work()`, which
+takes a `SqlSession` of the database (sqlite.py or postgres.py) and hands it to each repository;
+the repositories run Core statements on it (repository.py); `commit` commits the session's
+transaction and leaving the block rolls back whatever was not committed.
+"""
+
+from types import TracebackType
+from typing import Self
+
+from taskservice.adapters.sql.database import create_engine, sqlite_path
+from taskservice.adapters.sql.migrations import require_head, require_sqlite_head, upgrade_sqlite, upgrade_to_head
+from taskservice.adapters.sql.postgres import PostgresDatabase
+from taskservice.adapters.sql.repository import PING, SqlTaskRepository
+from taskservice.adapters.sql.session import SqlSession
+from taskservice.adapters.sql.sqlite import SqliteDatabase
+
+
+class SqlUnitOfWork:
+    """The `UnitOfWork` port on one `SqlSession`: one attribute per repository."""
+
+    __slots__ = ("_session", "tasks")
+
+    def __init__(self, session: SqlSession) -> None:
+        self._session = session
+        self.tasks = SqlTaskRepository(session)
+
+    async def commit(self) -> None:
+        await self._session.commit()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._session.close()
+
+
+class SqlStore:
+    """The `Store` port on a SQL database; `open` connects (and migrates), `close` disconnects."""
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        pool_size: int = 10,
+        pool_timeout: float = 5.0,
+        statement_timeout: float = 5.0,
+        sqlite_busy_timeout: float = 5.0,
+    ) -> None:
+        self._url = database_url
+        self._database: SqliteDatabase | PostgresDatabase
+        path = sqlite_path(database_url)
+        if path is not None:
+            self._database = SqliteDatabase(path, busy_timeout=sqlite_busy_timeout)
+        else:
+            self._database = PostgresDatabase(
+                database_url, pool_size=pool_size, pool_timeout=pool_timeout, statement_timeout=statement_timeout
+            )
+
+    async def open(self, *, migrate: bool) -> None:
+        """Connect; with `migrate`, bring the schema to the newest revision first, else insist on it."""
+        database = self._database
+        if isinstance(database, SqliteDatabase):
+            connection = database.open()
+            # Another process may be writing: migrations wait for its lock (the store's reads never do).
+            connection.execute(f"PRAGMA busy_timeout={int(database.busy_timeout * 1000)}")
+            try:
+                (upgrade_sqlite(connection, database.path) if migrate else require_sqlite_head(connection))
+            finally:
+                connection.execute("PRAGMA busy_timeout=0")
+            return
+        engine = create_engine(self._url, pool_size=1)
+        try:
+            await (upgrade_to_head(engine) if migrate else require_head(engine))
+        finally:
+            await engine.dispose()
+        await database.open()
+
+    async def close(self) -> None:
+        database = self._database
+        if isinstance(database, SqliteDatabase):
+            database.close()
+        else:
+            await database.close()
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._database.session())
+
+    async def ping(self) -> None:
+        session = self._database.session()
+        try:
+            await session.rows(PING)
+        finally:
+            await session.close()
