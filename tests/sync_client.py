@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.ports.clock import Clock
-from taskservice.ports.repository import TaskStore
+from taskservice.ports.unit_of_work import Store
 from tests.conftest import make_settings
 
 SyncClient = TestClient[RequestContextMiddleware]
@@ -38,13 +38,13 @@ def open_client(
     database_url: str,
     *,
     clock: Clock | None = None,
-    repository: TaskStore | None = None,
+    store: Store | None = None,
     **environ: str,
 ) -> SyncClient:
-    """A started client on an empty store (or on `repository`); the caller must `__exit__` it."""
+    """A started client on an empty store (or on `store`); the caller must `__exit__` it."""
     empty_store(store_kind, database_url)
     settings = make_settings(DATABASE_URL=database_url, **environ)
-    client: SyncClient = TestClient(create_app(settings, clock=clock, repository=repository))
+    client: SyncClient = TestClient(create_app(settings, clock=clock, store=store))
     client.__enter__()
     return client
 

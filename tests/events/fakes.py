@@ -4,10 +4,9 @@ import asyncio
 import threading
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Literal
 
-import msgspec
-
-from taskservice.adapters.memory import InMemoryTaskRepository
+from taskservice.adapters.memory import MemoryStore, MemoryTaskRepository, MemoryUnitOfWork
 from taskservice.domain.errors import StorageUnavailable
 from taskservice.domain.events import TaskEvent
 from taskservice.domain.task import Task, TaskDraft
@@ -16,7 +15,7 @@ from tests.fakes import RecordingPublisher
 
 class JournalingPublisher(RecordingPublisher):
     """The shared recording publisher, also keeping each `publish` call as one batch and writing
-    "published …" to `journal`, so tests can order it against the repository's commits."""
+    "published …" to `journal`, so tests can order it against the commits of units of work."""
 
     def __init__(self, journal: list[str]) -> None:
         super().__init__()
@@ -33,51 +32,70 @@ class JournalingPublisher(RecordingPublisher):
         self.batches.clear()
 
 
-class JournalingRepository(InMemoryTaskRepository):
-    """An in-memory store that notes each committed write in `journal`, and can be told to
-    fail its writes (as an unreachable database would) or to lose optimistic races."""
+class JournalingStore(MemoryStore):
+    """An in-memory store whose units of work write "committed <their writes>" to `journal` when
+    they commit, and which can be told to fail at the writes or at the commits (as an unreachable
+    database would)."""
 
-    def __init__(self, journal: list[str] | None = None) -> None:
+    def __init__(self, journal: list[str]) -> None:
         super().__init__()
-        self.journal = journal if journal is not None else []
-        self.fail_writes = False
-        self.races_to_lose = 0
+        self.journal = journal
+        self.failing: Literal["writes", "commits"] | None = None
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return JournalingUnitOfWork(self)
+
+    def fail(self, stage: Literal["writes", "commits"]) -> None:
+        if self.failing == stage:
+            raise StorageUnavailable("database unreachable")
+
+
+class JournalingUnitOfWork(MemoryUnitOfWork):
+    def __init__(self, store: JournalingStore) -> None:
+        super().__init__(store)
+        self.store = store
+        self.writes: list[str] = []
+        self.tasks = JournalingTasks(store, self)
+
+    async def commit(self) -> None:
+        self.store.fail("commits")
+        await super().commit()
+        if self.writes:
+            self.store.journal.append("committed " + ", ".join(self.writes))
+        self.writes.clear()
+
+
+class JournalingTasks(MemoryTaskRepository):
+    """Notes each write in its unit of work; each read yields to other tasks before it answers, as a
+    round-trip to a database would."""
+
+    def __init__(self, store: JournalingStore, work: JournalingUnitOfWork) -> None:
+        super().__init__(store, work)
+        self.store = store
+        self.writes = work.writes
 
     async def add(self, draft: TaskDraft, now: datetime) -> Task:
-        self._maybe_fail()
+        self.store.fail("writes")
         task = await super().add(draft, now)
-        self.journal.append(f"committed add {task.id}")
+        self.writes.append(f"add {task.id}")
         return task
 
-    async def save(self, task: Task, expected_version: int, changed: Collection[str] | None = None) -> Task | None:
-        self._maybe_fail()
-        if self.races_to_lose:
-            self.races_to_lose -= 1
-            await self._write_concurrently(task.id)
-            return None
-        stored = await super().save(task, expected_version, changed)
-        if stored is not None:
-            self.journal.append(f"committed save {task.id}")
-        return stored
+    async def get(self, task_id: int, *, for_update: bool = False) -> Task | None:
+        task = await super().get(task_id, for_update=for_update)
+        await asyncio.sleep(0)
+        return task
+
+    async def update(self, task: Task, changed: Collection[str]) -> None:
+        self.store.fail("writes")
+        await super().update(task, changed)
+        self.writes.append(f"update {task.id}")
 
     async def remove(self, task_id: int) -> Task | None:
-        self._maybe_fail()
+        self.store.fail("writes")
         task = await super().remove(task_id)
         if task is not None:
-            self.journal.append(f"committed remove {task_id}")
+            self.writes.append(f"remove {task_id}")
         return task
-
-    async def _write_concurrently(self, task_id: int) -> None:
-        """Another writer bumps the priority between our read and our write."""
-        current = await super().get(task_id)
-        if current is None:
-            return
-        bumped = msgspec.structs.replace(current, priority=current.priority % 5 + 1, version=current.version + 1)
-        await super().save(bumped, expected_version=current.version)
-
-    def _maybe_fail(self) -> None:
-        if self.fail_writes:
-            raise StorageUnavailable("database unreachable")
 
 
 class RecordingListener:

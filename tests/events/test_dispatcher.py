@@ -12,31 +12,18 @@ from structlog.typing import EventDict
 
 from taskservice.adapters.dispatcher import EventDispatcher, Listener
 from taskservice.domain.events import EVENT_TYPES, TaskCreated, TaskDeleted, TaskEvent
-from taskservice.domain.task import Task, TaskStatus
 from tests.events.fakes import HangingListener, RecordingListener, raising_listener
+from tests.fakes import make_task
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 
 
-def task(task_id: int) -> Task:
-    return Task(
-        id=task_id,
-        title=f"Task {task_id}",
-        description=None,
-        status=TaskStatus.NEW,
-        priority=3,
-        created_at=NOW,
-        updated_at=NOW,
-        version=1,
-    )
-
-
 def created(task_id: int) -> TaskEvent:
-    return TaskCreated(event_id=uuid.uuid4(), occurred_at=NOW, request_id=f"req-{task_id}", task=task(task_id))
+    return TaskCreated(event_id=uuid.uuid4(), occurred_at=NOW, request_id=f"req-{task_id}", task=make_task(id=task_id))
 
 
 def deleted(task_id: int) -> TaskEvent:
-    return TaskDeleted(event_id=uuid.uuid4(), occurred_at=NOW, request_id=f"req-{task_id}", task=task(task_id))
+    return TaskDeleted(event_id=uuid.uuid4(), occurred_at=NOW, request_id=f"req-{task_id}", task=make_task(id=task_id))
 
 
 def for_all(*listeners: Listener) -> dict[type[TaskEvent], tuple[Listener, ...]]:

@@ -18,7 +18,8 @@ from taskservice.domain.events import (
     TaskStatusChanged,
     TaskUpdated,
 )
-from taskservice.domain.task import Task, TaskStatus
+from taskservice.domain.task import TaskStatus
+from tests.fakes import make_task
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
@@ -49,15 +50,8 @@ def test_every_event_type_has_a_registry_entry_with_the_log_listener() -> None:
 
 
 def sample_events() -> list[TaskEvent]:
-    task = Task(
-        id=7,
-        title="Ship it",
-        description=None,
-        status=TaskStatus.COMPLETED,
-        priority=5,
-        created_at=NOW,
-        updated_at=NOW,
-        version=2,
+    task = make_task(
+        id=7, title="Ship it", status=TaskStatus.COMPLETED, priority=5, created_at=NOW, updated_at=NOW, version=2
     )
     previous = msgspec.structs.replace(task, status=TaskStatus.NEW, version=1)
     return [

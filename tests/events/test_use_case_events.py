@@ -1,14 +1,15 @@
 """The events each use case publishes (CONTRACT.md section 6), with a recording publisher."""
 
+import asyncio
 import uuid
 from datetime import UTC, timedelta
+from typing import Literal
 
 import msgspec
 import pytest
 from hypothesis import given
 
-from taskservice.adapters.memory import snapshot
-from taskservice.domain.errors import ConcurrentUpdate, DuplicateTitle, EmptyUpdate, StorageUnavailable, TaskNotFound
+from taskservice.domain.errors import DuplicateTitle, EmptyUpdate, StorageUnavailable, TaskNotFound
 from taskservice.domain.events import (
     TaskCompleted,
     TaskCreated,
@@ -18,8 +19,8 @@ from taskservice.domain.events import (
     events_for_update,
 )
 from taskservice.domain.task import Task, TaskChanges, TaskStatus, make_changes, make_draft
-from taskservice.usecases.tasks import MAX_WRITE_ATTEMPTS, TaskUseCases
-from tests.events.fakes import JournalingPublisher, JournalingRepository
+from taskservice.usecases.tasks import TaskUseCases
+from tests.events.fakes import JournalingPublisher, JournalingStore
 from tests.fakes import FixedClock
 from tests.strategies import descriptions, statuses, task_changes
 
@@ -27,10 +28,10 @@ from tests.strategies import descriptions, statuses, task_changes
 class World:
     def __init__(self) -> None:
         self.journal: list[str] = []
-        self.repository = JournalingRepository(self.journal)
+        self.store = JournalingStore(self.journal)
         self.clock = FixedClock()
         self.publisher = JournalingPublisher(self.journal)
-        self.tasks = TaskUseCases(self.repository, self.clock, self.publisher)
+        self.tasks = TaskUseCases(self.store.unit_of_work, self.clock, self.publisher)
 
     async def seed(
         self, title: str = "Ship it", *, description: str | None = None, status: TaskStatus = TaskStatus.NEW
@@ -65,7 +66,7 @@ async def test_create_publishes_task_created_with_the_stored_task_after_commit(w
     assert world.journal == [f"committed add {task.id}", "published TaskCreated"]
 
 
-async def test_patch_to_completed_publishes_updated_then_status_changed_then_completed(world: World) -> None:
+async def test_patch_to_completed_publishes_three_events_in_one_batch_after_commit(world: World) -> None:
     before = await world.seed()
 
     after = await world.tasks.patch(
@@ -86,15 +87,7 @@ async def test_patch_to_completed_publishes_updated_then_status_changed_then_com
     assert {e.request_id for e in world.publisher.events} == {"req-2"}
     assert {e.occurred_at for e in world.publisher.events} == {world.clock.now()}
     assert len({e.event_id for e in world.publisher.events}) == 3
-    assert world.journal == [f"committed save {before.id}", "published TaskUpdated,TaskStatusChanged,TaskCompleted"]
-
-
-async def test_one_write_is_one_batch(world: World) -> None:
-    task = await world.seed()
-
-    await world.tasks.patch(task.id, make_changes(status=TaskStatus.COMPLETED), request_id="r")
-
-    assert [len(batch) for batch in world.publisher.batches] == [3]
+    assert world.journal == [f"committed update {before.id}", "published TaskUpdated,TaskStatusChanged,TaskCompleted"]
 
 
 async def test_changed_fields_follow_field_order_not_request_order(world: World) -> None:
@@ -182,25 +175,25 @@ async def test_nothing_is_published_for_a_no_op_put(world: World) -> None:
 
 async def test_nothing_is_published_for_a_409_on_create(world: World) -> None:
     await world.seed()
-    before = snapshot(world.repository)
+    before = world.store.snapshot()
 
     with pytest.raises(DuplicateTitle):
         await world.tasks.create(make_draft(title=" SHIP IT ", priority=1), request_id="r")
 
     assert world.publisher.batches == []
-    assert snapshot(world.repository) == before
+    assert world.store.snapshot() == before
 
 
 async def test_nothing_is_published_for_a_409_on_rename(world: World) -> None:
     await world.seed()
     other = await world.seed("Other")
-    before = snapshot(world.repository)
+    before = world.store.snapshot()
 
     with pytest.raises(DuplicateTitle):
         await world.tasks.patch(other.id, make_changes(title="ship it"), request_id="r")
 
     assert world.publisher.batches == []
-    assert snapshot(world.repository) == before
+    assert world.store.snapshot() == before
 
 
 async def test_nothing_is_published_for_an_empty_patch(world: World) -> None:
@@ -223,9 +216,13 @@ async def test_nothing_is_published_for_writes_to_a_missing_task(world: World) -
     assert world.publisher.batches == []
 
 
-async def test_nothing_is_published_when_the_store_fails_the_write(world: World) -> None:
+@pytest.mark.parametrize("failing", ["writes", "commits"])
+async def test_nothing_is_published_and_nothing_changes_when_the_store_fails_the_write(
+    world: World, failing: Literal["writes", "commits"]
+) -> None:
     task = await world.seed()
-    world.repository.fail_writes = True
+    before = world.store.snapshot()
+    world.store.failing = failing
 
     with pytest.raises(StorageUnavailable):
         await world.tasks.create(make_draft(title="New", priority=1), request_id="r")
@@ -234,31 +231,21 @@ async def test_nothing_is_published_when_the_store_fails_the_write(world: World)
     with pytest.raises(StorageUnavailable):
         await world.tasks.delete(task.id, request_id="r")
 
-    assert world.publisher.batches == []
+    assert (world.publisher.batches, world.journal) == ([], [])
+    assert world.store.snapshot() == before
 
 
-async def test_nothing_is_published_when_a_write_keeps_losing_races(world: World) -> None:
+async def test_concurrent_patches_each_publish_after_their_commit_against_the_state_they_replaced(world: World) -> None:
     task = await world.seed()
-    world.repository.races_to_lose = MAX_WRITE_ATTEMPTS
 
-    with pytest.raises(ConcurrentUpdate):
-        await world.tasks.patch(task.id, make_changes(title="Mine"), request_id="r")
+    first, second = await asyncio.gather(
+        world.tasks.patch(task.id, make_changes(priority=5), request_id="r1"),
+        world.tasks.patch(task.id, make_changes(title="Mine"), request_id="r2"),
+    )
 
-    assert world.publisher.batches == []
-
-
-async def test_a_write_that_lost_a_race_publishes_once_against_the_state_it_replaced(world: World) -> None:
-    task = await world.seed()
-    world.repository.races_to_lose = 1
-
-    after = await world.tasks.patch(task.id, make_changes(title="Mine"), request_id="r")
-
-    [updated] = world.publisher.events
-    assert isinstance(updated, TaskUpdated)
-    assert updated.previous.priority != task.priority  # the other writer's change
-    assert updated.previous.version == task.version + 1
-    assert updated.task == after
-    assert updated.changed_fields == ("title",)
+    assert world.journal == [f"committed update {task.id}", "published TaskUpdated"] * 2
+    updates = [(e.previous, e.task, e.changed_fields) for e in world.publisher.events if isinstance(e, TaskUpdated)]
+    assert updates == [(task, first, ("priority",)), (first, second, ("title",))]
 
 
 async def test_delete_publishes_task_deleted_with_the_last_snapshot_after_commit(world: World) -> None:
@@ -272,7 +259,7 @@ async def test_delete_publishes_task_deleted_with_the_last_snapshot_after_commit
     assert deleted.request_id == "req-3"
     assert deleted.occurred_at.tzinfo == UTC
     assert world.journal == [f"committed remove {task.id}", "published TaskDeleted"]
-    assert snapshot(world.repository) == []
+    assert world.store.snapshot() == []
 
 
 async def test_the_update_rule_builds_no_event_when_no_field_changed(world: World) -> None:

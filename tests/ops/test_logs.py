@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from taskservice.adapters.listeners import EVENT_LOGGER_NAME, EventLog
 from taskservice.bootstrap import create_app
 from taskservice.logs import access_log, configure_logging, flush_logs, info_line
-from taskservice.ports.repository import TaskStore
+from taskservice.ports.unit_of_work import Store
 from taskservice.request_context import set_request_id
 from tests.conftest import make_settings
 from tests.events.test_registry_and_payloads import sample_events
@@ -34,12 +34,12 @@ def access_lines(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in records if r.get("logger") == "taskservice.access"]
 
 
-async def serve_requests(store: TaskStore, *calls: tuple[str, str]) -> list[str]:
+async def serve_requests(store: Store, *calls: tuple[str, str]) -> list[str]:
     """Run the real app in prod mode on `store`; the X-Request-ID of each call."""
     settings = make_settings(APP_ENV="prod", DATABASE_URL="memory://")
     configure_logging(settings)
     ids: list[str] = []
-    async with AsyncTestClient(app=create_app(settings, repository=store)) as client:
+    async with AsyncTestClient(app=create_app(settings, store=store)) as client:
         for method, path in calls:
             response = await client.request(method, path, json={"title": "t", "priority": 1})
             ids.append(response.headers["x-request-id"])

@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from taskservice.adapters.memory import InMemoryTaskRepository
+from taskservice.adapters.memory import MemoryStore
 from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
-from taskservice.ports.repository import TaskStore
+from taskservice.ports.unit_of_work import Store
 from tests.conftest import make_settings
 from tests.ops.fakes import FailingPing, HangingPing
 
@@ -17,14 +17,14 @@ Client = AsyncTestClient[RequestContextMiddleware]
 
 
 @pytest.fixture
-def store() -> TaskStore:
-    return InMemoryTaskRepository()
+def store() -> Store:
+    return MemoryStore()
 
 
 @pytest.fixture
-async def client(store: TaskStore) -> AsyncIterator[Client]:
+async def client(store: Store) -> AsyncIterator[Client]:
     settings = make_settings(DATABASE_URL="memory://", READINESS_TIMEOUT="0.2")
-    async with AsyncTestClient(app=create_app(settings, repository=store)) as test_client:
+    async with AsyncTestClient(app=create_app(settings, store=store)) as test_client:
         yield test_client
 
 

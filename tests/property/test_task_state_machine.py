@@ -16,9 +16,10 @@ from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
-from taskservice.adapters.memory import InMemoryTaskRepository
+from taskservice.adapters.memory import MemoryTaskRepository
 from taskservice.domain.task import Task
-from taskservice.ports.repository import TaskStore
+from taskservice.ports.unit_of_work import Store
+from tests.fakes import store_with
 from tests.property.model import TASK_FIELDS, ReferenceModel, WireTask, instant
 from tests.strategies import create_bodies, invalid_titles, list_queries, patch_bodies
 from tests.sync_client import open_client
@@ -36,23 +37,23 @@ class SteppingClock:
         return self.current
 
 
-class Store:
-    """Where the app under test keeps its tasks; `repository` replaces the one settings would build."""
+class Backend:
+    """Where the app under test keeps its tasks; `store` replaces the one settings would build."""
 
-    def __init__(self, kind: str, database_url: str, repository: Callable[[], TaskStore] | None = None) -> None:
+    def __init__(self, kind: str, database_url: str, store: Callable[[], Store] | None = None) -> None:
         self.kind = kind
         self.database_url = database_url
-        self.repository = repository
+        self.store = store
 
 
 class TaskServiceMachine(RuleBasedStateMachine):
-    store: ClassVar[Store]
+    backend: ClassVar[Backend]
 
     def __init__(self) -> None:
         super().__init__()
         self.clock = SteppingClock()
-        repository = self.store.repository() if self.store.repository else None
-        self.client = open_client(self.store.kind, self.store.database_url, clock=self.clock, repository=repository)
+        store = self.backend.store() if self.backend.store else None
+        self.client = open_client(self.backend.kind, self.backend.database_url, clock=self.clock, store=store)
         self.model = ReferenceModel()
 
     def teardown(self) -> None:
@@ -232,8 +233,8 @@ EXAMPLE_SHARE: Final = {"memory": 1.0, "sqlite": 1.0, "postgres": 0.4}
 # A failure shrinks for up to Hypothesis's own 5-minute cap; let it finish and print the example.
 @pytest.mark.timeout(600)
 def test_service_matches_the_reference_model(store_kind: str, database_url: str) -> None:
-    store = Store(store_kind, database_url)
-    machine = type(f"TaskServiceOn{store_kind.title()}", (TaskServiceMachine,), {"store": store})
+    backend = Backend(store_kind, database_url)
+    machine = type(f"TaskServiceOn{store_kind.title()}", (TaskServiceMachine,), {"backend": backend})
     examples = max(5, round(settings().max_examples * EXAMPLE_SHARE[store_kind]))
     run_state_machine_as_test(
         machine,
@@ -241,7 +242,7 @@ def test_service_matches_the_reference_model(store_kind: str, database_url: str)
     )
 
 
-class ForgetsDeletes(InMemoryTaskRepository):
+class ForgetsDeletes(MemoryTaskRepository):
     """A wrong store: it acknowledges a delete and keeps the task."""
 
     async def remove(self, task_id: int) -> Task | None:
@@ -250,7 +251,8 @@ class ForgetsDeletes(InMemoryTaskRepository):
 
 def test_the_machine_fails_on_a_store_that_forgets_deletes() -> None:
     """The check above can fail: a plausible bug is caught within a few examples."""
-    machine = type("OnForgetfulStore", (TaskServiceMachine,), {"store": Store("memory", "memory://", ForgetsDeletes)})
+    forgetful = Backend("memory", "memory://", lambda: store_with(ForgetsDeletes))
+    machine = type("OnForgetfulStore", (TaskServiceMachine,), {"backend": forgetful})
     quiet = settings(max_examples=100, stateful_step_count=30, derandomize=True, database=None, phases=[Phase.generate])
     with pytest.raises(AssertionError):
         run_state_machine_as_test(machine, settings=quiet)

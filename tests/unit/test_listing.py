@@ -7,19 +7,16 @@ import pytest
 
 from taskservice.domain.listing import ALL_STATUSES, OrderBy, OrderDir, TaskQuery, order_tasks
 from taskservice.domain.task import Task, TaskStatus
-from tests.fakes import T0
+from tests.fakes import T0, make_task
 
 
 def task(task_id: int, *, priority: int = 3, created: int = 0, updated: int = 0, title: str | None = None) -> Task:
-    return Task(
+    return make_task(
         id=task_id,
         title=title or f"task {task_id}",
-        description=None,
-        status=TaskStatus.NEW,
         priority=priority,
         created_at=T0 + timedelta(seconds=created),
         updated_at=T0 + timedelta(seconds=updated),
-        version=1,
     )
 
 

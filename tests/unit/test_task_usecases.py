@@ -1,45 +1,31 @@
 """The use cases against hand-written fakes: in-memory storage, a stepping clock, a recording publisher."""
 
-from collections.abc import Collection
+import asyncio
 from datetime import datetime, timedelta
 
 import msgspec
 import pytest
 
-from taskservice.adapters.memory import InMemoryTaskRepository, snapshot
-from taskservice.domain.errors import ConcurrentUpdate, DuplicateTitle, EmptyUpdate, TaskNotFound
+from taskservice.adapters.memory import MemoryStore, MemoryTaskRepository
+from taskservice.domain.errors import DuplicateTitle, EmptyUpdate, TaskNotFound
 from taskservice.domain.listing import TaskQuery
 from taskservice.domain.task import Task, TaskStatus, make_changes, make_draft
-from taskservice.usecases.tasks import MAX_WRITE_ATTEMPTS, TaskUseCases
-from tests.fakes import T0, FixedClock, RecordingPublisher, SteppingClock
+from taskservice.usecases.tasks import TaskUseCases
+from tests.fakes import T0, FixedClock, RecordingPublisher, SteppingClock, make_task, store_with
 
 
-class InterferingRepository(InMemoryTaskRepository):
-    """Another writer changes (or deletes) the task between the use case's read and its write."""
+class SlowReader(MemoryTaskRepository):
+    """Each read yields to other tasks before it answers, as a round-trip to a database would."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.interferences_left = 0
-        self.delete_instead = False
-
-    async def save(self, task: Task, expected_version: int, changed: Collection[str] | None = None) -> Task | None:
-        if self.interferences_left > 0:
-            self.interferences_left -= 1
-            if self.delete_instead:
-                await self.remove(task.id)
-            else:
-                current = await self.get(task.id)
-                assert current is not None
-                await super().save(
-                    msgspec.structs.replace(current, description="by someone else", version=current.version + 1),
-                    current.version,
-                )
-        return await super().save(task, expected_version, changed)
+    async def get(self, task_id: int, *, for_update: bool = False) -> Task | None:
+        task = await super().get(task_id, for_update=for_update)
+        await asyncio.sleep(0)
+        return task
 
 
 @pytest.fixture
-def repository() -> InterferingRepository:
-    return InterferingRepository()
+def store() -> MemoryStore:
+    return store_with(SlowReader)
 
 
 @pytest.fixture
@@ -48,33 +34,24 @@ def clock() -> SteppingClock:
 
 
 @pytest.fixture
-def tasks(repository: InterferingRepository, clock: SteppingClock) -> TaskUseCases:
-    return TaskUseCases(repository, clock, RecordingPublisher())
+def tasks(store: MemoryStore, clock: SteppingClock) -> TaskUseCases:
+    return TaskUseCases(store.unit_of_work, clock, RecordingPublisher())
 
 
 async def test_create_stores_a_task_with_version_one_and_both_timestamps_now(tasks: TaskUseCases) -> None:
     task = await tasks.create(make_draft(title=" Ship ", priority=4))
-    assert task == Task(
-        id=1,
-        title="Ship",
-        description=None,
-        status=TaskStatus.NEW,
-        priority=4,
-        created_at=T0,
-        updated_at=T0,
-        version=1,
-    )
+    assert task == make_task(id=1, title="Ship", priority=4, created_at=T0, updated_at=T0, version=1)
     assert await tasks.get(1) == task
 
 
 async def test_create_raises_duplicate_title_when_the_key_is_taken_and_stores_nothing(
-    tasks: TaskUseCases, repository: InterferingRepository
+    tasks: TaskUseCases, store: MemoryStore
 ) -> None:
     await tasks.create(make_draft(title="Fix bug", priority=1))
-    before = snapshot(repository)
+    before = store.snapshot()
     with pytest.raises(DuplicateTitle):
         await tasks.create(make_draft(title=" FIX BUG ", priority=2))
-    assert snapshot(repository) == before
+    assert store.snapshot() == before
 
 
 async def test_get_raises_task_not_found_for_an_unknown_id(tasks: TaskUseCases) -> None:
@@ -92,13 +69,11 @@ async def test_replace_resets_fields_left_out_to_their_create_defaults(tasks: Ta
     assert replaced.created_at == created.created_at
 
 
-async def test_replace_with_equal_values_changes_nothing(
-    tasks: TaskUseCases, repository: InterferingRepository
-) -> None:
+async def test_replace_with_equal_values_changes_nothing(tasks: TaskUseCases, store: MemoryStore) -> None:
     created = await tasks.create(make_draft(title="A", priority=2, description="d"))
-    before = snapshot(repository)
+    before = store.snapshot()
     assert await tasks.replace(created.id, make_draft(title="A", priority=2, description="d")) == created
-    assert snapshot(repository) == before
+    assert store.snapshot() == before
 
 
 async def test_replace_raises_task_not_found_for_an_unknown_id(tasks: TaskUseCases) -> None:
@@ -130,50 +105,37 @@ async def test_patch_may_rename_a_task_onto_its_own_key(tasks: TaskUseCases) -> 
 
 
 async def test_patch_onto_another_tasks_key_raises_duplicate_title_and_changes_nothing(
-    tasks: TaskUseCases, repository: InterferingRepository
+    tasks: TaskUseCases, store: MemoryStore
 ) -> None:
     await tasks.create(make_draft(title="First", priority=1))
     second = await tasks.create(make_draft(title="Second", priority=1))
-    before = snapshot(repository)
+    before = store.snapshot()
     with pytest.raises(DuplicateTitle):
         await tasks.patch(second.id, make_changes(title="FIRST", priority=5))
-    assert snapshot(repository) == before
+    assert store.snapshot() == before
 
 
-async def test_an_update_retries_on_a_concurrent_change_and_keeps_both_changes(
-    tasks: TaskUseCases, repository: InterferingRepository
-) -> None:
+async def test_concurrent_patches_of_different_fields_both_apply_one_after_the_other(tasks: TaskUseCases) -> None:
     created = await tasks.create(make_draft(title="A", priority=2))
-    repository.interferences_left = MAX_WRITE_ATTEMPTS - 1
-    patched = await tasks.patch(created.id, make_changes(priority=5))
-    assert (patched.priority, patched.description) == (5, "by someone else")
-    assert patched.version == created.version + MAX_WRITE_ATTEMPTS
+    first, second = await asyncio.gather(
+        tasks.patch(created.id, make_changes(priority=5)), tasks.patch(created.id, make_changes(description="mine"))
+    )
+    # Each update holds the task from its read to its commit: the second reads what the first wrote.
+    assert (first.version, second.version) == (2, 3)
+    assert (second.priority, second.description) == (5, "mine")
+    assert await tasks.get(created.id) == second
 
 
-async def test_an_update_gives_up_with_concurrent_update_when_the_task_keeps_changing(
-    tasks: TaskUseCases, repository: InterferingRepository
-) -> None:
+async def test_a_delete_waits_for_a_patch_holding_the_task_and_returns_the_patched_state(tasks: TaskUseCases) -> None:
     created = await tasks.create(make_draft(title="A", priority=2))
-    repository.interferences_left = MAX_WRITE_ATTEMPTS
-    with pytest.raises(ConcurrentUpdate):
-        await tasks.patch(created.id, make_changes(priority=5))
-    stored = await tasks.get(created.id)
-    assert stored.priority == 2
+    patched, deleted = await asyncio.gather(tasks.patch(created.id, make_changes(priority=5)), tasks.delete(created.id))
+    assert deleted == patched
+    assert (await tasks.list(TaskQuery())).total == 0
 
 
-async def test_an_update_of_a_task_deleted_meanwhile_raises_task_not_found(
-    tasks: TaskUseCases, repository: InterferingRepository
-) -> None:
-    created = await tasks.create(make_draft(title="A", priority=2))
-    repository.interferences_left = 1
-    repository.delete_instead = True
-    with pytest.raises(TaskNotFound):
-        await tasks.patch(created.id, make_changes(priority=5))
-
-
-async def test_updated_at_moves_forward_even_when_the_clock_goes_back(repository: InterferingRepository) -> None:
+async def test_updated_at_moves_forward_even_when_the_clock_goes_back(store: MemoryStore) -> None:
     clock = FixedClock(T0)
-    tasks = TaskUseCases(repository, clock, RecordingPublisher())
+    tasks = TaskUseCases(store.unit_of_work, clock, RecordingPublisher())
     created = await tasks.create(make_draft(title="A", priority=2))
     clock.set(T0 - timedelta(hours=1))
     patched = await tasks.patch(created.id, make_changes(priority=3))

@@ -56,6 +56,7 @@ class PostgresDatabase:
                 timeout=self.pool_timeout,  # connecting
                 command_timeout=self._statement_timeout + CLIENT_TIMEOUT_MARGIN,
                 server_settings={"statement_timeout": str(int(self._statement_timeout * 1000))},
+                reset=_keep_session,
             )
         except POSTGRES_ERRORS as error:
             _raise(error)
@@ -143,6 +144,13 @@ class PostgresSession:
     async def _take(self) -> Connection:
         self._connection = await self._database.acquire()
         return self._connection
+
+
+async def _keep_session(_connection: "asyncpg.Connection[asyncpg.Record]") -> None:
+    """Give a connection back to the pool without asyncpg's reset query (`RESET ALL; UNLISTEN *;
+    CLOSE ALL; SELECT pg_advisory_unlock_all()`), a round trip after every unit of work: this
+    service changes no session state (no SET, LISTEN, cursor or session lock), and asyncpg
+    still rolls back a transaction left open before this is called."""
 
 
 def _raise(error: BaseException) -> NoReturn:
