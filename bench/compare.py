@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from run import CONNECTIONS, Scenario, Server, cpus, ensure_tools, free_port, service_env, timed
 from seed import seed
+from servers import CONNECTIONS, Scenario, Server, cpus, ensure_tools, free_port, service_env, timed
 
 BENCH = Path(__file__).parent
 PATHS = {

@@ -30,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from run import Scenario, Server, ensure_tools, free_port, run_wrk, service_env
 from seed import seed
+from servers import Scenario, Server, ensure_tools, free_port, run_wrk, service_env
 
 BENCH = Path(__file__).resolve().parent
 SEEDED = 10_000

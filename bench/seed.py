@@ -2,15 +2,20 @@
 
 Ids run 1..n (a fresh table), statuses are mixed (about half `new`), priorities 1-5,
 timestamps spread over the past so `updated_at` orders differ from `created_at` orders.
-The per-status counts follow by themselves: triggers on `tasks` keep them (migration 0002).
+Only `tasks` is written, through the table as `taskservice.adapters.sql.tables` declares it
+(its column types store the values as the service does; columns it lacks are left out): any
+per-status counts or other derived tables follow by the schema's own triggers.
+The engine is SQLAlchemy's own (stdlib sqlite3 for the file, asyncpg for PostgreSQL), not the
+service's, so seeding does not depend on how the service opens its database.
 """
 
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, text
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from taskservice.adapters.sql.database import create_engine
 from taskservice.adapters.sql.tables import tasks
 
 _STATUSES = ("new", "new", "new", "new", "new", "in_progress", "in_progress", "in_progress", "completed", "completed")
@@ -20,35 +25,47 @@ _BATCH = 5000
 def rows(n: int, seed: int = 8) -> list[dict[str, object]]:
     rng = random.Random(seed)
     start = datetime(2026, 1, 1, tzinfo=UTC)
+    columns = set(tasks.c.keys())
     out: list[dict[str, object]] = []
     for i in range(1, n + 1):
         created = start + timedelta(seconds=i * 7)
         title = f"Seeded task {i:06d}"
-        out.append(
-            {
-                "id": i,
-                "title": title,
-                "title_key": title.casefold(),
-                "description": "A task seeded for the benchmark." if i % 3 else None,
-                "status": _STATUSES[rng.randrange(len(_STATUSES))],
-                "priority": rng.randint(1, 5),
-                "created_at": created,
-                "updated_at": created + timedelta(seconds=rng.randrange(10_000_000)),
-                "version": 1,
-            }
-        )
+        row: dict[str, object] = {
+            "id": i,
+            "title": title,
+            "title_key": title.casefold(),
+            "description": "A task seeded for the benchmark." if i % 3 else None,
+            "status": _STATUSES[rng.randrange(len(_STATUSES))],
+            "priority": rng.randint(1, 5),
+            "created_at": created,
+            "updated_at": created + timedelta(seconds=rng.randrange(10_000_000)),
+            "version": 1,
+        }
+        out.append({k: v for k, v in row.items() if k in columns})
     return out
 
 
 async def seed(database_url: str, n: int) -> None:
-    engine = create_engine(database_url)
+    url = make_url(database_url)
+    data = rows(n)
+    if url.drivername.startswith("sqlite"):
+        engine = create_engine(url.set(drivername="sqlite"))
+        try:
+            with engine.begin() as connection:
+                for start in range(0, n, _BATCH):
+                    connection.execute(insert(tasks), data[start : start + _BATCH])
+        finally:
+            engine.dispose()
+        return
+    async_engine = create_async_engine(url.set(drivername="postgresql+asyncpg"))
     try:
-        data = rows(n)
-        async with engine.begin() as connection:
+        async with async_engine.begin() as connection:
             for start in range(0, n, _BATCH):
                 await connection.execute(insert(tasks), data[start : start + _BATCH])
-            if connection.dialect.name == "postgresql":
-                # Explicit ids do not move the identity sequence; the next POST must get n + 1.
-                await connection.execute(text("SELECT setval(pg_get_serial_sequence('tasks', 'id'), :n)"), {"n": n})
+            # Explicit ids do not move the identity sequence; the next POST must get n + 1.
+            await connection.execute(text("SELECT setval(pg_get_serial_sequence('tasks', 'id'), :n)"), {"n": n})
+        async with async_engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE tasks"))
     finally:
-        await engine.dispose()
+        await async_engine.dispose()
