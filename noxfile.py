@@ -48,7 +48,7 @@ def bench(s: nox.Session) -> None:
     PostgreSQL side by side, a bare-Litestar ceiling and the asyncpg driver floor (docs/performance.md).
 
     Needs wrk (installed from Debian's packages when running as root), PostgreSQL at
-    127.0.0.1:5432 (or `--database-url`, or `--stores sqlite`) and ~12 minutes.
+    127.0.0.1:5432 (or `--database-url`, or `--stores sqlite`) and ~14 minutes.
     Pass options after `--`: `uv run nox -s bench -- --seconds 5 --repeats 2 --stores sqlite`.
     """
     s.run("python", "bench/run.py", *s.posargs)
