@@ -77,7 +77,7 @@ def main() -> int:
         ceiling.start(server_cpu)
         for index, checkout in enumerate(options.checkouts):
             port = free_port()
-            url = f"sqlite+aiosqlite:///{workdir / f'checkout-{index}.db'}"
+            url = f"sqlite:///{workdir / f'checkout-{index}.db'}"
             env = service_env(url, port) | {"PYTHONPATH": str(checkout.resolve() / "src")}
             server = Server(
                 str(checkout),

@@ -83,9 +83,7 @@ def request_maker(scenario: str) -> Any:
 
 
 async def run(scenario: str, requests: int, database: Path, log: Path, profile: Path | None) -> None:
-    settings = load_settings(
-        {"APP_ENV": "prod", "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}, env_dir=Path("/nonexistent")
-    )
+    settings = load_settings({"APP_ENV": "prod", "DATABASE_URL": f"sqlite:///{database}"}, env_dir=Path("/nonexistent"))
     sys.stdout = log.open("w")
     configure_logging(settings)
     app = create_app(settings)
@@ -146,9 +144,9 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="taskservice-inprocess-") as tmp:
         database = Path(tmp) / "tasks.db"
-        env = {**os.environ, "APP_ENV": "prod", "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+        env = {**os.environ, "APP_ENV": "prod", "DATABASE_URL": f"sqlite:///{database}"}
         subprocess.run([sys.executable, "-m", "taskservice", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-        asyncio.run(seed(f"sqlite+aiosqlite:///{database}", SEEDED))
+        asyncio.run(seed(f"sqlite:///{database}", SEEDED))
         asyncio.run(run(options.scenario, options.requests, database, Path(tmp) / "server.log", options.profile))
 
 

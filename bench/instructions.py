@@ -67,7 +67,7 @@ def main() -> int:
         env, health = control_env, "/ceiling"
     else:
         database = workdir / "tasks.db"
-        url = f"sqlite+aiosqlite:///{database}"
+        url = f"sqlite:///{database}"
         env = service_env(url, port) | {"PYTHONPATH": str(options.checkout.resolve() / "src")}
         subprocess.run([sys.executable, "-m", "taskservice", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
         asyncio.run(seed(url, SEEDED))

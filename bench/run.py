@@ -152,11 +152,14 @@ def main() -> int:
                     results[group.name, store].checks.append(
                         checks.sample(group.name, group.path, server, dataset.size, statuses)
                     )
-                except (AssertionError, KeyError, TypeError) as error:
+                except (AssertionError, KeyError, TypeError, ValueError, OSError) as error:
                     failures.append(f"{store} {group.name}: {error!r}")
         before_stop: dict[str, dict[str, int]] = {}
         for name, dataset in datasets.items():
-            before_stop[name], failure = checks.totals(servers[name], dataset)
+            try:
+                before_stop[name], failure = checks.totals(servers[name], dataset)
+            except (KeyError, TypeError, ValueError, OSError) as error:
+                before_stop[name], failure = dataset.rows_per_status(), f"{name}: list totals: {error!r}"
             failures += [failure] if failure else []
         for server in servers.values():
             server.stop()

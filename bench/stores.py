@@ -96,12 +96,14 @@ class Databases:
 
     def prepare(self, store: str, label: str) -> Dataset:
         if store == "sqlite":
-            url = f"sqlite+aiosqlite:///{self.workdir / f'{label}.db'}"
+            # The plain schemes, which the service reads as its drivers for either store.
+            url = f"sqlite:///{self.workdir / f'{label}.db'}"
         else:
             database = f"taskservice_bench_{self.run_id}_{label}"
             asyncio.run(_admin(self.admin_url, f'CREATE DATABASE "{database}"'))
             self.created.append(database)
-            url = make_url(self.admin_url).set(database=database).render_as_string(hide_password=False)
+            url = make_url(self.admin_url).set(drivername="postgresql", database=database)
+            url = url.render_as_string(hide_password=False)
         dataset = Dataset(store, label, url, LABELS[label])
         print(f"seeding {dataset.name}: {dataset.size} tasks", flush=True)
         env = service_env(url, 0)
