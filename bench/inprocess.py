@@ -1,16 +1,17 @@
 """CPU per request of the real app, in process, without HTTP: where our own code spends its time.
 
 Thirty-two concurrent clients call the ASGI app (create_app, prod settings, JSON logs to a
-file) directly, each send yielding to the loop as a socket write would, on a SQLite file seeded
-like the benchmark's. Reported per request: CPU of the event-loop thread, CPU of the whole
-process (adds the SQLite writer and checkpoint threads), wall time. No uvicorn, no sockets:
-the difference to the wrk benchmark is the server's own per-request cost, the same for the
+file) directly, each send yielding to the loop as a socket write would, on a SQLite file (or,
+with `--postgres`, a PostgreSQL database) seeded like the benchmark's. Reported per request:
+CPU of the event-loop thread, CPU of the whole process, wall time. No uvicorn, no sockets: the
+difference to the wrk benchmark is the server's own per-request cost, the same for the
 ceiling. Pin it to one core as the benchmark pins the server:
 
     taskset -c 0 uv run python bench/inprocess.py post [--requests 200] [--profile out.prof]
+    taskset -c 0 uv run python bench/inprocess.py get --postgres postgresql://postgres@127.0.0.1:5432/test
 
-Scenarios: healthz, get, post, patch, list (status=new), list-all (every status: the merged
-per-status scans). Seeds a fresh 10,000-task file in a temporary directory each run.
+Scenarios: healthz, get, post, patch, list (status=new), list-all. Seeds a fresh 10,000-task file
+in a temporary directory (or a fresh database on the `--postgres` server, dropped after) each run.
 """
 
 import argparse
@@ -30,6 +31,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 from seed import seed
+from sqlalchemy.engine import make_url
+from stores import admin
 
 from taskservice.bootstrap import create_app
 from taskservice.logs import configure_logging
@@ -82,8 +85,8 @@ def request_maker(scenario: str) -> Any:
     return make
 
 
-async def run(scenario: str, requests: int, database: Path, log: Path, profile: Path | None) -> None:
-    settings = load_settings({"APP_ENV": "prod", "DATABASE_URL": f"sqlite:///{database}"}, env_dir=Path("/nonexistent"))
+async def run(scenario: str, requests: int, database_url: str, log: Path, profile: Path | None) -> None:
+    settings = load_settings({"APP_ENV": "prod", "DATABASE_URL": database_url}, env_dir=Path("/nonexistent"))
     sys.stdout = log.open("w")
     configure_logging(settings)
     app = create_app(settings)
@@ -141,13 +144,25 @@ def main() -> None:
     parser.add_argument("scenario", choices=["healthz", "get", "post", "patch", "list", "list-all"])
     parser.add_argument("--requests", type=int, default=200, help="requests per client (32 clients)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the timed part here")
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to run on (a fresh database on it)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="taskservice-inprocess-") as tmp:
-        database = Path(tmp) / "tasks.db"
-        env = {**os.environ, "APP_ENV": "prod", "DATABASE_URL": f"sqlite:///{database}"}
-        subprocess.run([sys.executable, "-m", "taskservice", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-        asyncio.run(seed(f"sqlite:///{database}", SEEDED))
-        asyncio.run(run(options.scenario, options.requests, database, Path(tmp) / "server.log", options.profile))
+        database_url = f"sqlite:///{Path(tmp) / 'tasks.db'}"
+        scratch = f"taskservice_inprocess_{os.getpid()}"
+        if options.postgres:
+            asyncio.run(admin(options.postgres, f'CREATE DATABASE "{scratch}"'))
+            database_url = make_url(options.postgres).set(database=scratch).render_as_string(hide_password=False)
+        try:
+            env = {**os.environ, "APP_ENV": "prod", "DATABASE_URL": database_url}
+            subprocess.run(
+                [sys.executable, "-m", "taskservice", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
+            )
+            asyncio.run(seed(database_url, SEEDED))
+            log = Path(tmp) / "server.log"
+            asyncio.run(run(options.scenario, options.requests, database_url, log, options.profile))
+        finally:
+            if options.postgres:
+                asyncio.run(admin(options.postgres, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

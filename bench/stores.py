@@ -54,7 +54,7 @@ async def _fetch_pairs(dsn: str, sql: str) -> dict[str, int]:
         await connection.close()
 
 
-async def _admin(admin_url: str, sql: str) -> None:
+async def admin(admin_url: str, sql: str) -> None:
     dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
     connection = await asyncpg.connect(dsn, timeout=10)
     try:
@@ -84,7 +84,7 @@ class Databases:
 
     def check_postgres(self) -> None:
         try:
-            asyncio.run(_admin(self.admin_url, "SELECT 1"))
+            asyncio.run(admin(self.admin_url, "SELECT 1"))
         except (OSError, asyncpg.PostgresError) as error:
             raise SystemExit(
                 f"bench: PostgreSQL at {make_url(self.admin_url).render_as_string()} is not reachable ({error}); "
@@ -100,7 +100,7 @@ class Databases:
             url = f"sqlite:///{self.workdir / f'{label}.db'}"
         else:
             database = f"taskservice_bench_{self.run_id}_{label}"
-            asyncio.run(_admin(self.admin_url, f'CREATE DATABASE "{database}"'))
+            asyncio.run(admin(self.admin_url, f'CREATE DATABASE "{database}"'))
             self.created.append(database)
             url = make_url(self.admin_url).set(drivername="postgresql", database=database)
             url = url.render_as_string(hide_password=False)
@@ -114,7 +114,7 @@ class Databases:
     def drop(self) -> None:
         for database in self.created:
             try:
-                asyncio.run(_admin(self.admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                asyncio.run(admin(self.admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
             except (OSError, asyncpg.PostgresError) as error:
                 print(f"bench: could not drop {database}: {error}", flush=True)
         self.created.clear()
