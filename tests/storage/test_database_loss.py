@@ -1,8 +1,9 @@
-"""Losing PostgreSQL: task routes and /readyz answer 503 + Retry-After in bounded time, the app keeps
-running, and it serves again as soon as the database is back. A real TCP proxy cuts the network."""
+"""Losing PostgreSQL: every store call fails as `StorageUnavailable`, task routes and /readyz answer
+503 + Retry-After, in bounded time; the app keeps running, and it serves again as soon as the
+database is back. A real TCP proxy cuts the network."""
 
 import asyncio
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from pathlib import Path
 
 import httpx
@@ -11,11 +12,15 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from taskservice.adapters.sql.database import create_engine
+from taskservice.adapters.sql.store import SqlStore
 from taskservice.bootstrap import create_app
+from taskservice.domain.errors import StorageUnavailable
+from taskservice.domain.task import TaskStatus
 from taskservice.http.middleware import RequestContextMiddleware
 from tests.conftest import make_settings
 from tests.process import MODULE, running
 from tests.storage.proxy import Mode, TcpProxy, proxied
+from tests.storage.stores import add, change, get, listed, opened, remove
 
 pytestmark = pytest.mark.postgres
 
@@ -51,7 +56,53 @@ def assert_unavailable(response: httpx.Response) -> None:
     assert int(response.headers["Retry-After"]) > 0
 
 
-@pytest.mark.parametrize("outage", [Mode.RESET, Mode.BLACKHOLE], ids=["server-gone", "network-partition"])
+OUTAGES = pytest.mark.parametrize("outage", [Mode.RESET, Mode.BLACKHOLE], ids=["server-gone", "network-partition"])
+
+
+@OUTAGES
+async def test_every_store_call_is_unavailable_while_the_database_is_lost_and_serves_once_it_is_back(
+    proxy_and_url: tuple[TcpProxy, str], outage: Mode
+) -> None:
+    proxy, url = proxy_and_url
+    async with opened(url, pool_size=2, pool_timeout=0.5, statement_timeout=0.5) as store:
+        kept = await add(store, "Kept")
+
+        proxy.cut(outage)
+        calls: list[Callable[[], Awaitable[object]]] = [
+            store.ping,
+            lambda: get(store, kept.id),
+            lambda: listed(store),
+            lambda: add(store, "Lost"),
+            lambda: change(store, kept.id, status=TaskStatus.COMPLETED),
+            lambda: remove(store, kept.id),
+        ]
+        for call in calls:
+            with pytest.raises(StorageUnavailable):
+                async with asyncio.timeout(HANG):
+                    await call()
+
+        proxy.restore()
+        async with asyncio.timeout(HANG):
+            await store.ping()
+            assert await listed(store) == ([kept], 1)
+            assert (await add(store, "Back")).title == "Back"
+
+
+async def test_closing_the_store_while_the_network_is_partitioned_ends_without_an_error(
+    proxy_and_url: tuple[TcpProxy, str],
+) -> None:
+    """Shutdown must not fail (and skip what follows it) because the database cannot answer."""
+    proxy, url = proxy_and_url
+    store = SqlStore(url, pool_size=2, pool_timeout=0.5, statement_timeout=0.5)
+    await store.open(migrate=True)
+    await add(store, "Before")
+    proxy.cut(Mode.BLACKHOLE)
+
+    async with asyncio.timeout(HANG):
+        await store.close()
+
+
+@OUTAGES
 async def test_routes_answer_503_while_the_database_is_lost_and_recover_without_a_restart(
     client: Client, proxy_and_url: tuple[TcpProxy, str], outage: Mode
 ) -> None:

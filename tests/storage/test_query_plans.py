@@ -1,25 +1,29 @@
 """Every list query is served by an index: no full scan plus sort, on 10,000 rows, on both dialects.
 
-The test captures the SQL the repository really sends (whatever its internals) and asks the
-database for its plan: EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite.
+The test records every statement the repository runs on its session (whatever its internals),
+compiles it as the database does, and asks the database for its plan: EXPLAIN on PostgreSQL,
+EXPLAIN QUERY PLAN on SQLite.
 """
 
 import itertools
 import json
 import random
 import re
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, text
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import insert, text
+from sqlalchemy.sql.elements import ClauseElement
 
-from taskservice.adapters.sql.database import create_engine
+from taskservice.adapters.sql.compiled import Row
+from taskservice.adapters.sql.database import create_engine, sqlite_path
 from taskservice.adapters.sql.migrations import upgrade_to_head
+from taskservice.adapters.sql.postgres import PostgresDatabase
 from taskservice.adapters.sql.repository import SqlTaskRepository
+from taskservice.adapters.sql.session import SqlSession
+from taskservice.adapters.sql.sqlite import SqliteDatabase
 from taskservice.adapters.sql.tables import tasks
 from taskservice.domain.listing import OrderBy, OrderDir, TaskQuery
 from taskservice.domain.task import TaskStatus
@@ -59,49 +63,81 @@ def _rows() -> list[dict[str, Any]]:
     return rows
 
 
+Database = SqliteDatabase | PostgresDatabase
+
+
 @pytest.fixture
-async def engine(empty_database_url: str) -> AsyncGenerator[AsyncEngine]:
-    """A database of each dialect holding ROWS tasks."""
-    database = create_engine(empty_database_url)
+async def database(empty_database_url: str) -> AsyncGenerator[Database]:
+    """A database of each dialect holding ROWS tasks, open as the store opens it."""
+    engine = create_engine(empty_database_url)
     try:
-        await upgrade_to_head(database)
-        async with database.begin() as connection:
+        await upgrade_to_head(engine)
+        async with engine.begin() as connection:
             await connection.execute(insert(tasks), _rows())
-        if database.dialect.name == "postgresql":
+        if engine.dialect.name == "postgresql":
             # What autovacuum would soon do by itself; SQLite runs on its defaults, as in service.
-            async with database.connect() as connection:
+            async with engine.connect() as connection:
                 autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
                 await autocommit.execute(text("VACUUM ANALYZE tasks"))
-        yield database
     finally:
-        await database.dispose()
+        await engine.dispose()
+    path = sqlite_path(empty_database_url)
+    if path is not None:
+        sqlite = SqliteDatabase(path, busy_timeout=5)
+        sqlite.open()
+        yield sqlite
+        sqlite.close()
+        return
+    postgres = PostgresDatabase(empty_database_url, pool_size=1, pool_timeout=5, statement_timeout=30)
+    await postgres.open()
+    yield postgres
+    await postgres.close()
 
 
-async def statements_of(engine: AsyncEngine, query: TaskQuery) -> list[Statement]:
-    """The SQL (and parameters) the repository sends to list `query`."""
-    sent: list[Statement] = []
+class Recording:
+    """A `SqlSession` that passes everything on and keeps each statement it ran, with its parameters."""
 
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            sent.append((statement, parameters))
+    def __init__(self, session: SqlSession) -> None:
+        self._session = session
+        self.sent: list[tuple[ClauseElement, dict[str, Any]]] = []
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    async def begin(self, *, write: bool) -> None:
+        await self._session.begin(write=write)
+
+    async def rows(self, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Sequence[Row]:
+        self.sent.append((statement, dict(params or {})))
+        return await self._session.rows(statement, params)
+
+    async def commit(self) -> None:
+        await self._session.commit()
+
+    async def close(self) -> None:
+        await self._session.close()
+
+
+async def statements_of(database: Database, query: TaskQuery) -> list[Statement]:
+    """The SQL (and the driver's parameters) the repository sends to list `query`."""
+    recording = Recording(database.session())
     try:
-        page = await SqlTaskRepository(engine).list(query)
+        page = await SqlTaskRepository(recording).list(query)
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        await recording.close()
     assert page.total > len(page.items) > 0
-    assert sent, "the repository sent no SELECT through the engine"
-    return sent
+    compiled = [database.statements[statement] for statement, _ in recording.sent]
+    return [(c.sql, c.parameters(params)) for c, (_, params) in zip(compiled, recording.sent, strict=True)]
 
 
-def _plan(connection: Connection, statement: Statement) -> list[str]:
+async def _plan(database: Database, statement: Statement) -> list[str]:
     sql, parameters = statement
-    if connection.dialect.name == "postgresql":
-        raw = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}", parameters).scalar_one()
-        document: list[dict[str, Any]] = json.loads(raw) if isinstance(raw, str) else raw
-        return _pg_nodes(document[0]["Plan"])
-    return [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)]
+    if isinstance(database, SqliteDatabase):
+        return [row[3] for row in database.connection.execute(f"EXPLAIN QUERY PLAN {sql}", parameters)]
+    connection = await database.acquire()
+    try:
+        raw = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *parameters)
+    finally:
+        await database.release(connection)
+    document: list[dict[str, Any]] = json.loads(raw) if isinstance(raw, str) else raw
+    return _pg_nodes(document[0]["Plan"])
 
 
 def _pg_nodes(node: dict[str, Any]) -> list[str]:
@@ -110,9 +146,8 @@ def _pg_nodes(node: dict[str, Any]) -> list[str]:
     return [name, *itertools.chain.from_iterable(_pg_nodes(child) for child in plan.get("Plans", []))]
 
 
-async def plans(engine: AsyncEngine, statements: Sequence[Statement]) -> list[list[str]]:
-    async with engine.connect() as connection:
-        return [await connection.run_sync(_plan, statement) for statement in statements]
+async def plans(database: Database, statements: Sequence[Statement]) -> list[list[str]]:
+    return [await _plan(database, statement) for statement in statements]
 
 
 def sorts_rows(plan: Sequence[str]) -> bool:
@@ -134,14 +169,14 @@ def reads_between_page_values(statement: Statement) -> bool:
     return re.search(r"(tasks\.\w+) >= .+ AND \1 <= ", statement[0]) is not None
 
 
-async def test_every_list_query_reads_its_page_in_index_order(engine: AsyncEngine) -> None:
+async def test_every_list_query_reads_its_page_in_index_order(database: Database) -> None:
     offenders: dict[str, list[list[str]]] = {}
     for query in QUERIES:
-        statements = await statements_of(engine, query)
+        statements = await statements_of(database, query)
         ordered = [s for s in statements if "ORDER BY" in s[0].upper() and not reads_between_page_values(s)]
         assert ordered, statements
-        every_plan = await plans(engine, statements)
-        page_plans = await plans(engine, ordered)
+        every_plan = await plans(database, statements)
+        page_plans = await plans(database, ordered)
         if any(sorts_rows(plan) for plan in page_plans) or any(
             sorts_rows(plan) and scans_the_table(plan) for plan in every_plan
         ):

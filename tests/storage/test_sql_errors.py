@@ -1,115 +1,176 @@
-"""The SQL store turns database errors into domain errors on both dialects, under real races."""
+"""Driver errors mean what errors.py says, with real errors from sqlite3 and asyncpg: a unique
+violation names its index, a lock, a timeout or a lost connection is a retryable
+`StorageUnavailable`, and anything else propagates as it is, through the store too."""
 
-import asyncio
 import sqlite3
-from collections.abc import AsyncGenerator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
-import msgspec
+import asyncpg
 import pytest
-from sqlalchemy import text
 
-from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.migrations import upgrade_to_head
-from taskservice.adapters.sql.repository import SqlTaskRepository
-from taskservice.domain.errors import DuplicateTitle, StorageUnavailable
-from taskservice.domain.listing import TaskQuery
-from taskservice.domain.task import TaskDraft, TaskStatus
+from taskservice.adapters.sql.errors import UniqueViolation, from_postgres, from_sqlite
+from taskservice.adapters.sql.postgres import asyncpg_dsn
+from taskservice.adapters.sql.tables import TITLE_KEY_INDEX
+from taskservice.domain.errors import StorageUnavailable
+from taskservice.domain.task import TaskStatus
+from tests.process import free_port
+from tests.storage.stores import add, get, listed, opened
 
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-RACERS = 50
-
-
-def draft(title: str) -> TaskDraft:
-    return TaskDraft(title=title, description=None, status=TaskStatus.NEW, priority=3)
-
-
-def spellings(count: int) -> list[str]:
-    """`count` different spellings of one title key (case and outer whitespace), already trimmed."""
-    forms = ["Ship the release", "SHIP THE RELEASE", "ship the release", "sHIP THE rELEASE", "Ship The Release"]
-    return [forms[i % len(forms)] for i in range(count)]
+_SQLITE_INSERT = """
+INSERT INTO tasks (title, title_key, description, status, priority, created_at, updated_at, version)
+VALUES (?, ?, NULL, 'new', ?, '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000', 1)
+"""
+_POSTGRES_INSERT = """
+INSERT INTO tasks (title, title_key, description, status, priority, created_at, updated_at, version)
+VALUES ($1, $2, NULL, 'new', $3, now(), now(), 1)
+"""
 
 
-@asynccontextmanager
-async def opened(url: str) -> AsyncGenerator[SqlTaskRepository]:
-    """A repository on its own engine (and so its own connections), migrated to head."""
-    engine = create_engine(url, pool_size=10)
+def sqlite_error(call: Callable[[], object]) -> sqlite3.Error:
+    with pytest.raises(sqlite3.Error) as raised:
+        call()
+    return raised.value
+
+
+async def postgres_error(connection: asyncpg.Connection, sql: str, *args: object) -> BaseException:
+    with pytest.raises(asyncpg.PostgresError) as raised:
+        await connection.execute(sql, *args)
+    return raised.value
+
+
+@pytest.fixture
+async def sqlite_file(sqlite_url: str, tmp_path: Path) -> Path:
+    """A migrated SQLite file, closed by the store that made it."""
+    async with opened(sqlite_url):
+        pass
+    return tmp_path / "tasks.db"
+
+
+@pytest.fixture
+def sqlite_connection(sqlite_file: Path) -> Iterator[sqlite3.Connection]:
+    connection = sqlite3.connect(sqlite_file, timeout=0, isolation_level=None)
     try:
-        await upgrade_to_head(engine)
-        yield SqlTaskRepository(engine)
+        yield connection
     finally:
-        await engine.dispose()
+        connection.close()
 
 
-async def test_concurrent_adds_of_one_title_key_leave_exactly_one_task(empty_database_url: str) -> None:
-    async with opened(empty_database_url) as repository:
-        results = await asyncio.gather(
-            *(repository.add(draft(title), NOW) for title in spellings(RACERS)), return_exceptions=True
-        )
-
-        winners = [r for r in results if not isinstance(r, BaseException)]
-        losers = [r for r in results if isinstance(r, BaseException)]
-        assert len(winners) == 1
-        assert all(isinstance(r, DuplicateTitle) for r in losers), losers
-        page = await repository.list(TaskQuery())
-        assert page.total == 1
-        assert page.items == winners
+@pytest.fixture
+async def postgres(empty_postgres_url: str) -> AsyncIterator[asyncpg.Connection]:
+    async with opened(empty_postgres_url):
+        pass
+    connection = await asyncpg.connect(asyncpg_dsn(empty_postgres_url))
+    try:
+        yield connection
+    finally:
+        await connection.close()
 
 
-async def test_concurrent_renames_onto_one_title_key_leave_exactly_one_holder(empty_database_url: str) -> None:
-    async with opened(empty_database_url) as repository:
-        originals = [await repository.add(draft(f"task {i}"), NOW) for i in range(20)]
-        renamed = [
-            msgspec.structs.replace(task, title=title, version=2)
-            for task, title in zip(originals, spellings(len(originals)), strict=True)
-        ]
+def test_a_sqlite_unique_violation_names_the_title_key_index(sqlite_connection: sqlite3.Connection) -> None:
+    sqlite_connection.execute(_SQLITE_INSERT, ("Ship it", "ship it", 3))
 
-        results = await asyncio.gather(
-            *(repository.save(task, expected_version=1) for task in renamed), return_exceptions=True
-        )
+    error = sqlite_error(lambda: sqlite_connection.execute(_SQLITE_INSERT, ("SHIP IT", "ship it", 3)))
 
-        assert sum(not isinstance(r, BaseException) for r in results) == 1
-        assert all(isinstance(r, DuplicateTitle) for r in results if isinstance(r, BaseException)), results
-        page = await repository.list(TaskQuery())
-        assert page.total == len(originals)
-        assert sum(t.title_key == "ship the release" for t in page.items) == 1
+    mapped = from_sqlite(error)
+    assert isinstance(mapped, UniqueViolation)
+    assert mapped.index == TITLE_KEY_INDEX
 
 
-async def test_ids_are_never_reused_after_the_highest_are_deleted_and_the_store_reopens(
+def test_a_locked_sqlite_database_is_unavailable(sqlite_file: Path, sqlite_connection: sqlite3.Connection) -> None:
+    with sqlite3.connect(sqlite_file, isolation_level=None) as other_writer:
+        other_writer.execute("BEGIN IMMEDIATE")
+        error = sqlite_error(lambda: sqlite_connection.execute("BEGIN IMMEDIATE"))
+        other_writer.execute("ROLLBACK")
+
+    assert isinstance(from_sqlite(error), StorageUnavailable)
+
+
+def test_any_other_sqlite_error_is_returned_as_it_is(sqlite_connection: sqlite3.Connection) -> None:
+    check = sqlite_error(lambda: sqlite_connection.execute(_SQLITE_INSERT, ("Too urgent", "too urgent", 9)))
+
+    assert from_sqlite(check) is check
+
+
+@pytest.mark.postgres
+async def test_a_postgres_unique_violation_names_the_title_key_index(postgres: asyncpg.Connection) -> None:
+    await postgres.execute(_POSTGRES_INSERT, "Ship it", "ship it", 3)
+
+    error = await postgres_error(postgres, _POSTGRES_INSERT, "SHIP IT", "ship it", 3)
+
+    mapped = from_postgres(error)
+    assert isinstance(mapped, UniqueViolation)
+    assert mapped.index == TITLE_KEY_INDEX
+
+
+@pytest.mark.postgres
+async def test_a_postgres_statement_timeout_is_unavailable(postgres: asyncpg.Connection) -> None:
+    await postgres.execute("SET statement_timeout = 50")
+
+    error = await postgres_error(postgres, "SELECT pg_sleep(5)")
+
+    mapped = from_postgres(error)
+    assert isinstance(mapped, StorageUnavailable)
+    assert "57014" in str(mapped)
+
+
+@pytest.mark.postgres
+async def test_any_other_postgres_error_is_returned_as_it_is(postgres: asyncpg.Connection) -> None:
+    check = await postgres_error(postgres, _POSTGRES_INSERT, "Too urgent", "too urgent", 9)
+    syntax = await postgres_error(postgres, "SELEKT 1")
+
+    assert from_postgres(check) is check
+    assert from_postgres(syntax) is syntax
+
+
+async def test_a_refused_postgres_connection_is_unavailable() -> None:
+    with pytest.raises(ConnectionRefusedError) as refused:
+        await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{free_port()}/test", timeout=5)
+
+    assert isinstance(from_postgres(refused.value), StorageUnavailable)
+
+
+async def test_an_error_the_store_does_not_know_propagates_from_it_and_nothing_is_stored(
     empty_database_url: str,
 ) -> None:
-    async with opened(empty_database_url) as repository:
-        ids = [(await repository.add(draft(f"t{i}"), NOW)).id for i in range(3)]
-        for task_id in ids[1:]:
-            assert await repository.remove(task_id) is not None
+    """A priority the domain would refuse, past it: the database's CHECK is the last word."""
+    async with opened(empty_database_url) as store:
+        with pytest.raises((sqlite3.IntegrityError, asyncpg.CheckViolationError)):
+            await add(store, "Too urgent", priority=9)
 
-    # A new engine on the same database: nothing the first one cached survives.
-    async with opened(empty_database_url) as reopened:
-        fresh = await reopened.add(draft("after reopening"), NOW)
-
-        assert fresh.id > max(ids)
-        assert {t.id for t in (await reopened.list(TaskQuery())).items} == {ids[0], fresh.id}
+        assert await listed(store) == ([], 0)
+        assert (await add(store, "Fine", priority=5)).priority == 5
 
 
-async def test_a_write_that_outwaits_the_sqlite_busy_timeout_is_storage_unavailable_not_a_crash(
+async def test_a_write_that_outwaits_the_sqlite_busy_timeout_is_unavailable_and_writes_nothing(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    engine = create_engine(sqlite_url, sqlite_busy_timeout=0.2)
-    try:
-        await upgrade_to_head(engine)
-        repository = SqlTaskRepository(engine)
+    async with opened(sqlite_url, sqlite_busy_timeout=0.2) as store:
         # Another process's writer, in effect: a second connection holding SQLite's write lock.
         with sqlite3.connect(tmp_path / "tasks.db", isolation_level=None) as other_writer:
             other_writer.execute("BEGIN IMMEDIATE")
             with pytest.raises(StorageUnavailable):
-                await repository.add(draft("blocked"), NOW)
+                await add(store, "Blocked")
             other_writer.execute("ROLLBACK")
+            assert other_writer.execute("SELECT count(*) FROM tasks").fetchone() == (0,)
 
-        assert (await repository.add(draft("after the lock"), NOW)).id == 1
-    finally:
-        await engine.dispose()
+        assert await listed(store) == ([], 0)
+        assert (await add(store, "After the lock")).title == "After the lock"
+
+
+@pytest.mark.postgres
+async def test_a_write_stuck_behind_a_lock_past_the_statement_timeout_is_unavailable_and_writes_nothing(
+    empty_postgres_url: str, postgres: asyncpg.Connection
+) -> None:
+    """SQLSTATE 57014: the server's statement_timeout cancels a statement stuck behind a lock."""
+    async with opened(empty_postgres_url, statement_timeout=0.3) as store:
+        async with postgres.transaction():
+            await postgres.execute("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(StorageUnavailable, match="57014"):
+                await add(store, "Waits")
+
+        assert await listed(store) == ([], 0)
+        assert (await add(store, "After")).title == "After"
 
 
 _TERMINATE_OTHERS = """
@@ -119,40 +180,23 @@ WHERE datname = current_database() AND pid <> pg_backend_pid()
 
 
 @pytest.mark.postgres
-async def test_a_terminated_postgres_connection_is_storage_unavailable_and_the_next_call_reconnects(
-    empty_postgres_url: str,
+async def test_terminated_postgres_connections_cost_at_most_one_retryable_error_each_then_the_store_serves(
+    empty_postgres_url: str, postgres: asyncpg.Connection
 ) -> None:
-    """What a PostgreSQL restart or failover looks like to open connections (SQLSTATE 57P01)."""
-    async with opened(empty_postgres_url) as repository:
-        task = await repository.add(draft("survives"), NOW)
-        admin = create_engine(empty_postgres_url)
-        try:
-            async with admin.connect() as connection:
-                assert (await connection.execute(text(_TERMINATE_OTHERS))).scalar_one() >= 1
-        finally:
-            await admin.dispose()
+    """What a PostgreSQL restart or failover looks like to pooled connections (SQLSTATE 57P01):
+    each dead connection may fail the one request that finds it, as a retryable error."""
+    pool_size = 2
+    async with opened(empty_postgres_url, pool_size=pool_size) as store:
+        task = await add(store, "Survives", status=TaskStatus.COMPLETED)
+        assert await postgres.fetchval(_TERMINATE_OTHERS) >= 1
 
-        with pytest.raises(StorageUnavailable):
-            await repository.get(task.id)
-        assert await repository.get(task.id) == task
+        outcomes: list[object] = []
+        for _ in range(pool_size + 1):
+            try:
+                outcomes.append(await get(store, task.id))
+            except StorageUnavailable as error:
+                outcomes.append(error)
 
-
-@pytest.mark.postgres
-async def test_a_statement_cancelled_by_the_postgres_statement_timeout_is_storage_unavailable(
-    empty_postgres_url: str,
-) -> None:
-    """SQLSTATE 57014: the server's statement_timeout cancels a statement stuck behind a lock."""
-    async with opened(empty_postgres_url) as repository:
-        engine = create_engine(empty_postgres_url, statement_timeout=0.3)
-        locker = create_engine(empty_postgres_url)
-        try:
-            async with locker.connect() as connection:
-                await connection.execute(text("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE"))
-                with pytest.raises(StorageUnavailable, match="57014"):
-                    await SqlTaskRepository(engine).add(draft("waits"), NOW)
-                await connection.rollback()
-            assert (await SqlTaskRepository(engine).add(draft("after"), NOW)).title == "after"
-        finally:
-            await engine.dispose()
-            await locker.dispose()
-        assert (await repository.list(TaskQuery())).total == 1
+        assert all(o == task or isinstance(o, StorageUnavailable) for o in outcomes), outcomes
+        assert outcomes[-1] == task
+        assert (await add(store, "Written after")).id > task.id

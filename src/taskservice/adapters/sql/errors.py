@@ -18,9 +18,21 @@ from taskservice.domain.errors import StorageUnavailable
 _RETRYABLE_SQLSTATE_CLASSES = ("08", "53", "57")
 _RETRYABLE_SQLSTATES = ("55P03", "40001", "40P01")
 # Errors that mean "the store is not answering right now", not "this request is wrong".
-_UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError)
+# InternalClientError: asyncpg's answer on a pooled connection the server had terminated (restart).
+_UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 # What asyncpg and the network under it raise: catch these, ask `from_postgres`, raise its answer.
 POSTGRES_ERRORS = (asyncpg.PostgresError, *_UNREACHABLE)
+# SQLite result codes (and their extended forms, e.g. SQLITE_IOERR_WRITE) that mean "try again".
+_SQLITE_UNAVAILABLE = (
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_IOERR",
+    "SQLITE_FULL",
+    "SQLITE_CANTOPEN",
+    "SQLITE_NOMEM",
+    "SQLITE_PROTOCOL",
+    "SQLITE_READONLY",
+)
 # SQLite names the columns of a unique violation, not the index: the indexes by their columns.
 _SQLITE_UNIQUE_COLUMNS = {"tasks.title_key": "uq_tasks_title_key"}
 
@@ -47,12 +59,21 @@ def from_postgres(error: BaseException) -> BaseException:
     return error
 
 
+def is_disconnect(error: BaseException) -> bool:
+    """Whether `error` means the connection itself is gone (so are its pool siblings, likely)."""
+    if isinstance(error, asyncpg.PostgresError):
+        return (error.sqlstate or "").startswith(("08", "57P0"))  # connection failure, shutdown
+    return isinstance(error, _UNREACHABLE)
+
+
 def from_sqlite(error: sqlite3.Error) -> BaseException:
-    """What a sqlite3 error means for the store: locked, unopenable or out of space is unavailable."""
-    if isinstance(error, sqlite3.IntegrityError) and error.sqlite_errorname == "SQLITE_CONSTRAINT_UNIQUE":
+    """What a sqlite3 error means for the store: locked, unopenable, out of space or failing I/O is
+    unavailable; any other error (no such table, a syntax error) is a bug and stays as it is."""
+    name = getattr(error, "sqlite_errorname", None) or ""
+    if isinstance(error, sqlite3.IntegrityError) and name == "SQLITE_CONSTRAINT_UNIQUE":
         columns = str(error).removeprefix("UNIQUE constraint failed: ")
         return UniqueViolation(_SQLITE_UNIQUE_COLUMNS.get(columns, columns))
-    if isinstance(error, sqlite3.OperationalError):
+    if name.startswith(_SQLITE_UNAVAILABLE):
         return StorageUnavailable(_reason(error))
     return error
 

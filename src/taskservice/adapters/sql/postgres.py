@@ -9,6 +9,7 @@ Every wait is bounded: a connection from the pool within `pool_timeout`, a state
 that plus a margin (the client's backstop when the server cannot answer at all).
 """
 
+import asyncio
 import contextlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, NoReturn, cast
@@ -21,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.sql.elements import ClauseElement
 
 from taskservice.adapters.sql.compiled import Row, StatementCache
-from taskservice.adapters.sql.errors import POSTGRES_ERRORS, from_postgres
+from taskservice.adapters.sql.errors import POSTGRES_ERRORS, from_postgres, is_disconnect
 
 Connection = PoolConnectionProxy  # generic in the stubs only
 # How much longer than statement_timeout the client waits for any answer.
@@ -62,9 +63,19 @@ class PostgresDatabase:
             _raise(error)
 
     async def close(self) -> None:
+        """Close every connection gracefully, or, if the server cannot answer in time, at once."""
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            await pool.close()
+            try:
+                await asyncio.wait_for(pool.close(), self.pool_timeout)
+            except (*POSTGRES_ERRORS, TimeoutError):
+                pool.terminate()
+
+    async def expire(self) -> None:
+        """After a lost connection, replace every pooled one as it is next taken: a restarted server
+        has closed them all, and each would otherwise fail one request."""
+        if self._pool is not None:
+            await self._pool.expire_connections()
 
     def session(self) -> "PostgresSession":
         return PostgresSession(self)
@@ -88,12 +99,15 @@ class PostgresDatabase:
 class PostgresSession:
     """A unit of work's `SqlSession`: a pooled connection, taken at its first statement."""
 
-    __slots__ = ("_connection", "_database", "_transaction")
+    __slots__ = ("_connection", "_database", "_failed", "_transaction")
 
     def __init__(self, database: PostgresDatabase) -> None:
         self._database = database
         self._connection: Connection | None = None
         self._transaction: Transaction | None = None
+        # A statement failed inside the transaction: PostgreSQL has aborted it, and a COMMIT
+        # would answer ROLLBACK without an error.
+        self._failed = False
 
     async def begin(self, *, write: bool) -> None:
         if self._transaction is not None:
@@ -116,11 +130,16 @@ class PostgresSession:
         try:
             records = await connection.fetch(compiled.sql, *compiled.parameters(params or {}))
         except POSTGRES_ERRORS as error:
+            self._failed = self._transaction is not None
+            if is_disconnect(error):
+                await self._database.expire()
             _raise(error)
         rows = cast("list[Row]", records)  # a Record is a tuple-like row
         return [compiled.row(r) for r in rows] if compiled.results else rows
 
     async def commit(self) -> None:
+        if self._failed:
+            raise RuntimeError("a statement of this unit of work failed: it can only roll back")
         if self._transaction is not None:
             transaction, self._transaction = self._transaction, None
             try:
