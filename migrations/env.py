@@ -10,7 +10,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from taskservice.adapters.sql.database import create_engine
+from taskservice.adapters.sql.migrations import create_engine
 from taskservice.adapters.sql.tables import metadata
 from taskservice.settings import load_settings
 

@@ -12,8 +12,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from taskservice.adapters.memory import MemoryStore
-from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.migrations import upgrade_to_head
+from taskservice.adapters.sql.migrations import create_engine, upgrade_to_head
 from taskservice.adapters.sql.store import SqlStore
 from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware

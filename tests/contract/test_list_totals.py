@@ -8,7 +8,7 @@ import msgspec
 import pytest
 from sqlalchemy import func, select
 
-from taskservice.adapters.sql.database import create_engine
+from taskservice.adapters.sql.migrations import create_engine
 from taskservice.adapters.sql.store import SqlStore
 from taskservice.adapters.sql.tables import tasks
 from taskservice.domain.errors import DuplicateTitle

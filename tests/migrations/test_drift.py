@@ -8,8 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Index, MetaData, String
 from sqlalchemy.engine import Connection
 
-from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.migrations import upgrade_to_head
+from taskservice.adapters.sql.migrations import create_engine, upgrade_to_head
 from taskservice.adapters.sql.tables import metadata
 
 

@@ -12,8 +12,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.migrations import MIGRATION_LOCK_KEY, alembic_config
+from taskservice.adapters.sql.migrations import MIGRATION_LOCK_KEY, alembic_config, create_engine
 from tests.migrations.alembic_runner import current_revision
 
 TIMEOUT = 60

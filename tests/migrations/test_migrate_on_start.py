@@ -3,8 +3,7 @@
 import pytest
 from litestar.testing import AsyncTestClient
 
-from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.migrations import SchemaNotAtHead, upgrade_to_head
+from taskservice.adapters.sql.migrations import SchemaNotAtHead, create_engine, upgrade_to_head
 from taskservice.bootstrap import create_app
 from tests.conftest import make_settings
 

@@ -3,7 +3,7 @@
 from alembic import command
 from sqlalchemy import inspect
 
-from taskservice.adapters.sql.database import create_engine
+from taskservice.adapters.sql.migrations import create_engine
 from tests.migrations.alembic_runner import current_revision, revisions_oldest_first, run_command
 
 

@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from taskservice.adapters.sql.database import create_engine
-from taskservice.adapters.sql.migrations import upgrade_to_head
+from taskservice.adapters.sql.migrations import create_engine, upgrade_to_head
 from taskservice.adapters.sql.tables import tasks
 from tests.databases import fresh_postgres_database
 from tests.storage.test_query_plans import ROWS, _rows  # pyright: ignore[reportPrivateUsage]

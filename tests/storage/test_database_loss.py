@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from taskservice.adapters.sql.database import create_engine
+from taskservice.adapters.sql.migrations import create_engine
 from taskservice.adapters.sql.store import SqlStore
 from taskservice.bootstrap import create_app
 from taskservice.domain.errors import StorageUnavailable

@@ -18,12 +18,12 @@ from sqlalchemy import insert, text
 from sqlalchemy.sql.elements import ClauseElement
 
 from taskservice.adapters.sql.compiled import Row
-from taskservice.adapters.sql.database import create_engine, sqlite_path
-from taskservice.adapters.sql.migrations import upgrade_to_head
+from taskservice.adapters.sql.migrations import create_engine, upgrade_to_head
 from taskservice.adapters.sql.postgres import PostgresDatabase
 from taskservice.adapters.sql.repository import SqlTaskRepository
 from taskservice.adapters.sql.session import SqlSession
 from taskservice.adapters.sql.sqlite import SqliteDatabase
+from taskservice.adapters.sql.store import sqlite_path
 from taskservice.adapters.sql.tables import tasks
 from taskservice.domain.listing import OrderBy, OrderDir, TaskQuery
 from taskservice.domain.task import TaskStatus

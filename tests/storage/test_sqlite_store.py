@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from taskservice.adapters.sql.database import create_engine
+from taskservice.adapters.sql.migrations import create_engine
 from taskservice.adapters.sql.tables import tasks
 from taskservice.domain.task import TaskStatus
 from tests.storage.stores import NOW, add, draft, get, listed, opened

@@ -1,20 +1,12 @@
 """Descending list pages read backwards from an ascending index.
 
-A list sorted by a column descending breaks ties ascending (created_at, then id). No single
-backward walk of the ascending index (column, created_at, id) gives that order: it returns each
-run of equal sort values in reverse. Keeping a second, descending index per order cost every
-write as much again (migration 0003). Instead a page is read in the index's backward order and
-each run of ties is put back the right way round:
-
-1. `keys`: the page's sort values (from the index alone), plus those just before and after
-   it, to see whether the first or last run continues beyond the page;
-2. runs wholly on the page (nearly all of them when the column is a timestamp): their rows,
-   with one range read over the sort values, each run reversed;
-3. a run cut by the page's start or end (usual for `priority`, whose five values tie in
-   thousands): its part of the page read in tie-break order, one indexed read of that value
-   (after a count of the rows above it, to know how far into the run the page starts).
-
-Every step walks an index; in the caller's snapshot the steps see one state of the table.
+A descending list still breaks ties ascending (created_at, then id), so a backward walk of the
+index (sort, created_at, id) returns each run of equal sort values reversed; a second,
+descending index per order would cost every write as much again (migration 0003). So: read the
+page's sort values (and one each side, to see whether the first or last run goes on); read the
+runs wholly on the page in one range and turn each around; read a run the page cuts (usual for
+`priority`, whose five values tie in thousands) in tie-break order from its own part of the
+index. Every step walks an index, in the caller's snapshot.
 """
 
 from collections.abc import Mapping, Sequence

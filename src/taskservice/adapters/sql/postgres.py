@@ -1,12 +1,12 @@
 """PostgreSQL through an asyncpg pool, used directly.
 
 asyncpg prepares each statement once per connection and runs it in one round trip; SQLAlchemy's
-async engine on top cost GET by id about two thirds of its rate (docs/performance.md). A read in
-autocommit is one round trip; a write's transaction adds BEGIN and COMMIT.
+async engine on top of it cost GET by id more than half its rate (docs/performance.md). A read
+in autocommit is one round trip; a write's transaction adds BEGIN and COMMIT.
 
-Every wait is bounded: a connection from the pool within `pool_timeout`, a statement within
-`statement_timeout` (the server cancels it, the connection stays usable), and any answer within
-that plus a margin (the client's backstop when the server cannot answer at all).
+Every wait is bounded: a connection from the pool by `pool_timeout`, a statement by
+`statement_timeout` (the server cancels it; the connection stays usable), and any answer by that
+plus a margin (the client's backstop when the server cannot answer at all).
 """
 
 import asyncio
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, NoReturn, cast
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
+from asyncpg.pool import PoolConnectionProxy as Connection
 from asyncpg.transaction import Transaction
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
@@ -24,37 +24,27 @@ from sqlalchemy.sql.elements import ClauseElement
 from taskservice.adapters.sql.compiled import Row, StatementCache
 from taskservice.adapters.sql.errors import POSTGRES_ERRORS, from_postgres, is_disconnect
 
-Connection = PoolConnectionProxy  # generic in the stubs only
-# How much longer than statement_timeout the client waits for any answer.
 CLIENT_TIMEOUT_MARGIN: Final = 0.5
-_DIALECT: Final = PGDialect_asyncpg()
-
-
-def asyncpg_dsn(database_url: str) -> str:
-    """The libpq-style URL asyncpg takes, from SQLAlchemy's `postgresql+asyncpg://…`."""
-    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class PostgresDatabase:
     """A pool of connections to one PostgreSQL database, opened by `open`."""
 
     def __init__(self, database_url: str, *, pool_size: int, pool_timeout: float, statement_timeout: float) -> None:
-        self._dsn = asyncpg_dsn(database_url)
+        self._dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._pool_size = pool_size
-        self.pool_timeout = pool_timeout
+        self._pool_timeout = pool_timeout
         self._statement_timeout = statement_timeout
-        self.statements = StatementCache(_DIALECT)
+        self.statements = StatementCache(PGDialect_asyncpg())
         self._pool: asyncpg.Pool | None = None
 
     async def open(self) -> None:
-        if self._pool is not None:
-            return
         try:
-            self._pool = await asyncpg.create_pool(
+            self._pool = self._pool or await asyncpg.create_pool(
                 self._dsn,
                 min_size=self._pool_size,
                 max_size=self._pool_size,
-                timeout=self.pool_timeout,  # connecting
+                timeout=self._pool_timeout,  # connecting
                 command_timeout=self._statement_timeout + CLIENT_TIMEOUT_MARGIN,
                 server_settings={"statement_timeout": str(int(self._statement_timeout * 1000))},
                 reset=_keep_session,
@@ -64,18 +54,12 @@ class PostgresDatabase:
 
     async def close(self) -> None:
         """Close every connection gracefully, or, if the server cannot answer in time, at once."""
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
+        pool, self._pool = self._pool, None
+        if pool is not None:
             try:
-                await asyncio.wait_for(pool.close(), self.pool_timeout)
+                await asyncio.wait_for(pool.close(), self._pool_timeout)
             except (*POSTGRES_ERRORS, TimeoutError):
                 pool.terminate()
-
-    async def expire(self) -> None:
-        """After a lost connection, replace every pooled one as it is next taken: a restarted server
-        has closed them all, and each would otherwise fail one request."""
-        if self._pool is not None:
-            await self._pool.expire_connections()
 
     def session(self) -> "PostgresSession":
         return PostgresSession(self)
@@ -84,16 +68,24 @@ class PostgresDatabase:
         if self._pool is None:
             raise RuntimeError("the PostgreSQL pool is not open")
         try:
-            return await self._pool.acquire(timeout=self.pool_timeout)
+            # asyncio.timeout, not acquire(timeout=): asyncpg's wait_for runs a task per call.
+            async with asyncio.timeout(self._pool_timeout):
+                return await self._pool.acquire()
         except POSTGRES_ERRORS as error:
             _raise(error)
 
     async def release(self, connection: Connection) -> None:
+        # A failed release terminates the connection (the pool replaces it); the unit of work's
+        # outcome is decided by then, so there is nothing to report.
         if self._pool is not None:
-            # A reset that fails (the server is gone) terminates the connection and the pool
-            # replaces it; the unit of work's outcome is decided already, so nothing to report.
             with contextlib.suppress(*POSTGRES_ERRORS):
-                await self._pool.release(connection, timeout=self.pool_timeout)
+                await self._pool.release(connection, timeout=self._pool_timeout)
+
+    async def expire(self) -> None:
+        """After a lost connection, replace every pooled one as it is next taken: a restarted server
+        has closed them all, and each would otherwise fail one request."""
+        if self._pool is not None:
+            await self._pool.expire_connections()
 
 
 class PostgresSession:
@@ -105,24 +97,21 @@ class PostgresSession:
         self._database = database
         self._connection: Connection | None = None
         self._transaction: Transaction | None = None
-        # A statement failed inside the transaction: PostgreSQL has aborted it, and a COMMIT
-        # would answer ROLLBACK without an error.
+        # A statement failed inside the transaction: PostgreSQL has aborted it, and COMMIT would
+        # answer ROLLBACK without an error.
         self._failed = False
 
     async def begin(self, *, write: bool) -> None:
-        if self._transaction is not None:
-            return
-        connection = self._connection or await self._take()
-        # READ COMMITTED gives each statement its own snapshot; a read-only REPEATABLE READ gives
-        # every statement of the transaction the same one.
-        transaction = (
-            connection.transaction() if write else connection.transaction(isolation="repeatable_read", readonly=True)
-        )
-        try:
-            await transaction.start()
-        except POSTGRES_ERRORS as error:
-            _raise(error)
-        self._transaction = transaction
+        if self._transaction is None:
+            connection = self._connection or await self._take()
+            # One snapshot for every statement of a read (READ COMMITTED takes one per statement).
+            options: dict[str, Any] = {} if write else {"isolation": "repeatable_read", "readonly": True}
+            transaction = connection.transaction(**options)
+            try:
+                await transaction.start()
+            except POSTGRES_ERRORS as error:
+                _raise(error)
+            self._transaction = transaction
 
     async def rows(self, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Sequence[Row]:
         compiled = self._database.statements[statement]
@@ -140,8 +129,8 @@ class PostgresSession:
     async def commit(self) -> None:
         if self._failed:
             raise RuntimeError("a statement of this unit of work failed: it can only roll back")
-        if self._transaction is not None:
-            transaction, self._transaction = self._transaction, None
+        transaction, self._transaction = self._transaction, None
+        if transaction is not None:
             try:
                 await transaction.commit()
             except POSTGRES_ERRORS as error:
@@ -166,14 +155,12 @@ class PostgresSession:
 
 
 async def _keep_session(_connection: "asyncpg.Connection[asyncpg.Record]") -> None:
-    """Give a connection back to the pool without asyncpg's reset query (`RESET ALL; UNLISTEN *;
-    CLOSE ALL; SELECT pg_advisory_unlock_all()`), a round trip after every unit of work: this
-    service changes no session state (no SET, LISTEN, cursor or session lock), and asyncpg
-    still rolls back a transaction left open before this is called."""
+    """Give a connection back without asyncpg's reset query (`RESET ALL; UNLISTEN *; CLOSE ALL;
+    SELECT pg_advisory_unlock_all()`), a round trip after every unit of work: the service changes
+    no session state, and asyncpg still rolls back a transaction left open before calling this."""
 
 
 def _raise(error: BaseException) -> NoReturn:
-    """Raise what `error` means for the store (errors.py), chained to it."""
     mapped = from_postgres(error)
     if mapped is error:
         raise error

@@ -1,18 +1,13 @@
-"""The SQL task repository: SQLAlchemy Core statements over a unit of work's `SqlSession`.
+"""The SQL task repository: SQLAlchemy Core statements, built once, over a unit of work's session.
 
-Core rather than advanced-alchemy's ORM repository: the ORM's own unit of work cost several
-times a whole request (docs/performance.md), and the domain Structs are not ORM-mapped anyway.
-Every statement is built once, here or by a builder that caches it; the session compiles it once
-per dialect and runs it on the driver. The same methods serve the SQLite file and PostgreSQL.
-
-List totals come from `task_counts` (per status, sharded in slots; triggers keep it in the same
-transaction as every write, migration 0004): a count would grow with the matching rows, a sum of
-a few dozen counters does not.
+Core rather than advanced-alchemy's ORM repository: the ORM's own unit of work cost several times
+a whole request (docs/performance.md), and the domain Structs are not ORM-mapped anyway. List
+totals are a sum over `task_counts` (tables.py), which does not grow with the matching rows.
 """
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import ClauseElement, ColumnElement, Select, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.sql.elements import BindParameter
@@ -26,16 +21,7 @@ from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import ALL_STATUSES, OrderBy, OrderDir, TaskPage, TaskQuery
 from taskservice.domain.task import MUTABLE_FIELDS, Task, TaskDraft, TaskStatus, new_task
 
-_COLUMNS = (
-    tasks.c.id,
-    tasks.c.title,
-    tasks.c.description,
-    tasks.c.status,
-    tasks.c.priority,
-    tasks.c.created_at,
-    tasks.c.updated_at,
-    tasks.c.version,
-)
+_COLUMNS = tuple(column for column in tasks.c if column.name != "title_key")  # a Task's fields, in order
 # Bind names differ from column names: SQLAlchemy reserves those in INSERT and UPDATE.
 _WRITABLE: dict[str, BindParameter[Any]] = {
     name: bindparam(f"w_{name}") for name in ("title", "title_key", "description", "status", "priority")
@@ -53,12 +39,7 @@ _DELETE = delete(tasks).where(tasks.c.id == bindparam("task_id")).returning(*_CO
 PING = select(literal(1))
 
 # The columns each caller-owned field is stored in.
-_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "title": ("title", "title_key"),
-    "description": ("description",),
-    "status": ("status",),
-    "priority": ("priority",),
-}
+_FIELD_COLUMNS = {"title": ("title", "title_key"), **{field: (field,) for field in MUTABLE_FIELDS if field != "title"}}
 _UPDATES: dict[frozenset[str], ClauseElement] = {}
 _STATUSES = {s.value: s for s in TaskStatus}  # a dict lookup is several times cheaper than TaskStatus(value)
 
@@ -107,12 +88,8 @@ def _writable(task: Task | TaskDraft) -> dict[str, Any]:
     }
 
 
-class _ListStatements(NamedTuple):
-    total: ClauseElement
-    # One statement reads the page, except for descending orders with a tie-break.
-    page: ClauseElement | DescendingStatements
-
-
+# (total, page) per filter and order; a page is one statement, but for descending orders with a tie-break.
+_ListStatements = tuple[ClauseElement, ClauseElement | DescendingStatements]
 _LISTS: dict[tuple[frozenset[TaskStatus] | None, OrderBy, OrderDir], _ListStatements] = {}
 
 
@@ -157,15 +134,14 @@ class SqlTaskRepository:
         others = sorted(s.value for s in ALL_STATUSES - query.statuses) if len(statuses) > 1 else []
         params: dict[str, Any] = {f"s{i}": s for i, s in enumerate(statuses)}
         params.update({f"not{i}": s for i, s in enumerate(others)})
-        statements = _list_statements(query)
-        # The total and the page see one snapshot of the table.
-        await self._session.begin(write=False)
-        total = int((await self._session.rows(statements.total, params))[0][0])
+        total_statement, page = _list_statements(query)
+        await self._session.begin(write=False)  # the total and the page see one snapshot
+        total = int((await self._session.rows(total_statement, params))[0][0])
         rows: Sequence[Row]
-        if isinstance(statements.page, DescendingStatements):
-            rows = await read_descending(self._session, statements.page, params, limit=query.limit, offset=query.offset)
+        if isinstance(page, DescendingStatements):
+            rows = await read_descending(self._session, page, params, limit=query.limit, offset=query.offset)
         else:
-            rows = await self._session.rows(statements.page, {**params, "limit": query.limit, "offset": query.offset})
+            rows = await self._session.rows(page, {**params, "limit": query.limit, "offset": query.offset})
         return TaskPage(items=[_to_task(r) for r in rows], total=total, limit=query.limit, offset=query.offset)
 
 
@@ -197,7 +173,7 @@ def _list_statements(query: TaskQuery) -> _ListStatements:
                 .limit(bindparam("limit"))
                 .offset(bindparam("offset"))
             )
-        cached = _LISTS[key] = _ListStatements(total, page)
+        cached = _LISTS[key] = (total, page)
     return cached
 
 
@@ -208,13 +184,9 @@ def _status_condition(column: ColumnElement[str], count: int) -> ColumnElement[b
 
 
 def _page_status_condition(count: int) -> ColumnElement[bool]:
-    """The status filter of the page query, phrased so that the page is read in index order.
-
-    One status: `status = ?` seeks the (status, sort column, tie-break) index. Several: as
-    `status NOT IN (the others)`, which no index can seek, so the planner walks the sort column's
-    own index and filters; SQLite would otherwise seek by `status IN (...)` and then sort every
-    matching row in a temporary B-tree (tests/storage/test_query_plans.py).
-    """
+    """One status: `status = ?` seeks the (status, sort, tie-break) index. Several: `status NOT IN
+    (the others)`, which no index can seek, so the page walks the sort column's own index; with
+    `status IN (...)` SQLite sought the status index and sorted every match (test_query_plans.py)."""
     if count == 1:
         return tasks.c.status == bindparam("s0")
     return tasks.c.status.not_in([bindparam(f"not{i}") for i in range(len(ALL_STATUSES) - count)])

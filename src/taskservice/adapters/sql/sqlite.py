@@ -1,22 +1,20 @@
 """The SQLite file (or `:memory:`) on one sqlite3 connection, used on the event loop itself.
 
-Why on the loop, not in a thread: an indexed read or a one-row write costs a few microseconds in
-SQLite, less than one hop to a worker thread, and a thread would share the GIL with the loop
-(SQLAlchemy's aiosqlite dialect made four or five hops per statement: docs/performance.md).
-
-One connection serves every unit of work of the process, so a transaction owns it: `_owner`
-(an asyncio lock) is held from BEGIN to COMMIT/ROLLBACK, and an autocommit read waits only if
-another unit of work is inside a transaction (which in practice never yields to the loop).
-WAL mode lets reads go on while another process writes. The write lock is taken with
-`BEGIN IMMEDIATE` and no busy timeout: when another process holds it, the loop does not block;
-it sleeps and tries again until `busy_timeout`, then the write is a retryable 503.
+An indexed read or a one-row write costs SQLite a few microseconds, less than one hop to a worker
+thread, and a thread would share the GIL with the loop (docs/performance.md). One connection
+serves every unit of work of the process, so a transaction owns it: `_owner`, an asyncio lock, is
+held from BEGIN to COMMIT or ROLLBACK, and an autocommit read waits only while another unit of
+work is inside a transaction (which in practice never yields to the loop). In WAL mode reads go
+on while another process writes. The write lock is taken with `BEGIN IMMEDIATE` and no busy
+timeout: while another process holds it the loop does not block; the unit of work sleeps and
+tries again until `busy_timeout`, then the write is a retryable 503.
 """
 
 import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.elements import ClauseElement
@@ -24,25 +22,17 @@ from sqlalchemy.sql.elements import ClauseElement
 from taskservice.adapters.sql.compiled import Row, StatementCache
 from taskservice.adapters.sql.errors import from_sqlite
 
-_DIALECT: Final = sqlite.dialect(paramstyle="named")
-# Back-off while another process holds the write lock: short first, as writes are short.
-_FIRST_RETRY: Final = 0.001
-_LONGEST_RETRY: Final = 0.05
-
 
 def configure_connection(connection: Any, busy_timeout_ms: int = 0) -> None:
-    """The pragmas every connection to the file gets: the store's sqlite3 connection, and the
-    DB-API connections of SQLAlchemy's engines (Alembic), whose type is their dialect's."""
+    """The pragmas of every connection to the file: the store's, and Alembic's engines' (whose
+    DB-API connection type is their dialect's)."""
     cursor = connection.cursor()
-    # 1 KiB pages: a write dirties 1 KiB per touched B-tree page instead of 4 KiB, and every dirty
-    # page goes to the WAL at commit (~40 % less time per write, docs/storage.md). It only takes
-    # effect on a new, empty file, so it must come before journal_mode=WAL writes the header.
+    # 1 KiB pages: every page a write dirties goes to the WAL in full (docs/storage.md). Only a
+    # new, empty file takes it, so it must come before journal_mode=WAL writes the header.
     cursor.execute("PRAGMA page_size=1024")
     cursor.execute("PRAGMA journal_mode=WAL")
-    # Durable across a process crash; a power loss may drop the last transactions (docs/storage.md).
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # Up to 16 MiB of pages cached (the default is 2 MiB): a 10,000-task file stays in memory.
-    cursor.execute("PRAGMA cache_size=-16384")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable across a process crash, not a power loss
+    cursor.execute("PRAGMA cache_size=-16384")  # 16 MiB, so a 10,000-task file stays in memory
     cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -54,18 +44,16 @@ class SqliteDatabase:
     def __init__(self, path: str, *, busy_timeout: float) -> None:
         self.path = path
         self.busy_timeout = busy_timeout
-        self.statements = StatementCache(_DIALECT)
+        self.statements = StatementCache(sqlite.dialect(paramstyle="named"))
         self._connection: sqlite3.Connection | None = None
         self._owner = asyncio.Lock()
 
     def open(self) -> sqlite3.Connection:
-        """Connect (once); the loop never waits on SQLite's own busy handler (`timeout=0`)."""
         if self._connection is None:
-            connection = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
             try:
+                connection = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
                 configure_connection(connection)
             except sqlite3.Error as error:
-                connection.close()
                 raise from_sqlite(error) from error
             self._connection = connection
         return self._connection
@@ -77,9 +65,9 @@ class SqliteDatabase:
         return self._connection
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
     def session(self) -> "SqliteSession":
         return SqliteSession(self)
@@ -95,8 +83,7 @@ class SqliteDatabase:
     async def take(self, *, write: bool) -> None:
         """Own the connection with a transaction begun: BEGIN IMMEDIATE for a write, else BEGIN."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.busy_timeout
-        delay = _FIRST_RETRY
+        deadline, delay = loop.time() + self.busy_timeout, 0.001
         while True:
             await self._owner.acquire()
             try:
@@ -110,24 +97,24 @@ class SqliteDatabase:
                 self._owner.release()
                 raise
             await asyncio.sleep(delay)
-            delay = min(delay * 2, _LONGEST_RETRY)
+            delay = min(delay * 2, 0.05)  # writes are short: try again soon
 
     def end(self, *, commit: bool) -> None:
         """End the owner's transaction and release the connection; a COMMIT that fails rolls back and raises."""
+        connection = self.connection
         try:
             if commit:
                 try:
-                    self.connection.execute("COMMIT")
+                    connection.execute("COMMIT")
                 except sqlite3.Error as error:
                     raise from_sqlite(error) from None
         finally:
-            if self.connection.in_transaction:
-                with contextlib.suppress(sqlite3.Error):  # nothing is left that SQLite has not undone
-                    self.connection.execute("ROLLBACK")
+            if connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):  # SQLite has undone what it could not keep
+                    connection.execute("ROLLBACK")
             self._owner.release()
 
     async def wait_for_owner(self) -> None:
-        """Wait until no unit of work owns the connection (for an autocommit read)."""
         if self._owner.locked():
             async with self._owner:
                 pass

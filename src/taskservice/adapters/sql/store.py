@@ -1,20 +1,34 @@
-"""The SQL store: a unit of work per use case, over the SQLite file or PostgreSQL.
+"""The SQL store: a unit of work per use case, on the SQLite file or PostgreSQL.
 
-Reading one request from the handler down: the use case opens `SqlStore.unit_of_work()`, which
-takes a `SqlSession` of the database (sqlite.py or postgres.py) and hands it to each repository;
-the repositories run Core statements on it (repository.py); `commit` commits the session's
-transaction and leaving the block rolls back whatever was not committed.
+From the use case down: `SqlStore.unit_of_work()` takes a `SqlSession` of the database
+(sqlite.py, postgres.py) and hands it to each repository; the repositories run Core statements
+on it (repository.py); `commit` commits, and leaving the block rolls back what was not committed.
 """
 
 from types import TracebackType
 from typing import Self
 
-from taskservice.adapters.sql.database import create_engine, sqlite_path
-from taskservice.adapters.sql.migrations import require_head, require_sqlite_head, upgrade_sqlite, upgrade_to_head
+from sqlalchemy.engine import make_url
+
+from taskservice.adapters.sql.migrations import (
+    create_engine,
+    require_head,
+    require_sqlite_head,
+    upgrade_sqlite,
+    upgrade_to_head,
+)
 from taskservice.adapters.sql.postgres import PostgresDatabase
 from taskservice.adapters.sql.repository import PING, SqlTaskRepository
 from taskservice.adapters.sql.session import SqlSession
 from taskservice.adapters.sql.sqlite import SqliteDatabase
+
+
+def sqlite_path(database_url: str) -> str | None:
+    """The file (or `:memory:`) a SQLite URL names; None for PostgreSQL."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return None
+    return ":memory:" if url.database in (None, "", ":memory:") or "mode=memory" in database_url else url.database
 
 
 class SqlUnitOfWork:
@@ -51,14 +65,14 @@ class SqlStore:
         sqlite_busy_timeout: float = 5.0,
     ) -> None:
         self._url = database_url
-        self._database: SqliteDatabase | PostgresDatabase
         path = sqlite_path(database_url)
-        if path is not None:
-            self._database = SqliteDatabase(path, busy_timeout=sqlite_busy_timeout)
-        else:
-            self._database = PostgresDatabase(
+        self._database = (
+            SqliteDatabase(path, busy_timeout=sqlite_busy_timeout)
+            if path is not None
+            else PostgresDatabase(
                 database_url, pool_size=pool_size, pool_timeout=pool_timeout, statement_timeout=statement_timeout
             )
+        )
 
     async def open(self, *, migrate: bool) -> None:
         """Connect; with `migrate`, bring the schema to the newest revision first, else insist on it."""
@@ -72,7 +86,7 @@ class SqlStore:
             finally:
                 connection.execute("PRAGMA busy_timeout=0")
             return
-        engine = create_engine(self._url, pool_size=1)
+        engine = create_engine(self._url)
         try:
             await (upgrade_to_head(engine) if migrate else require_head(engine))
         finally:
@@ -81,10 +95,7 @@ class SqlStore:
 
     async def close(self) -> None:
         database = self._database
-        if isinstance(database, SqliteDatabase):
-            database.close()
-        else:
-            await database.close()
+        await database.close() if isinstance(database, PostgresDatabase) else database.close()
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._database.session())
