@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
+from structlog.typing import EventDict
 
 from taskservice.adapters.memory import MemoryStore
 from taskservice.adapters.sql.migrations import create_engine, upgrade_to_head
@@ -36,6 +38,23 @@ def pytest_configure(config: pytest.Config) -> None:
     """Pick the run's Hypothesis seed up front (unless given), so any run can be repeated exactly."""
     if config.getoption(_SEED_OPTION, None) is None:
         config.option.hypothesis_seed = str(random.SystemRandom().randrange(2**32))
+
+
+def _below_warning_dropped(_: object, method_name: str, event: EventDict) -> EventDict:
+    if method_name in ("debug", "info"):
+        raise structlog.DropEvent
+    return event
+
+
+@pytest.fixture(autouse=True)
+def _unconfigured_logging_writes_warnings_only() -> None:
+    """Where a test never configures logging, structlog's default logger prints every line to
+    whatever `sys.stdout` is at that moment. An app on a sync TestClient logs its event lines from
+    its portal thread after the response, possibly while pytest prints its progress: they landed
+    among the dots. Unconfigured, tests keep to the test environment's floor (WARNING) instead;
+    `capture_logs` still sees every line (it replaces the processors)."""
+    if not structlog.is_configured():
+        structlog.configure(processors=[_below_warning_dropped, *structlog.get_config()["processors"]])
 
 
 def _seed_line(config: pytest.Config) -> str:

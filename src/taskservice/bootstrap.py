@@ -13,13 +13,13 @@ from litestar import Litestar
 from taskservice.adapters.clock import SystemClock
 from taskservice.adapters.dispatcher import EventDispatcher, Listener
 from taskservice.adapters.ids import random_uuid4
-from taskservice.adapters.listeners import EVENT_LOGGER_NAME, default_registry
+from taskservice.adapters.listeners import default_registry
 from taskservice.adapters.memory import MemoryStore
 from taskservice.adapters.sql.store import SqlStore
 from taskservice.gc_tuning import tune_for_serving
 from taskservice.http.app import build_http_app
 from taskservice.http.middleware import RequestContextMiddleware
-from taskservice.logs import access_log, configure_logging, flush_logs, info_line
+from taskservice.logs import access_log, configure_logging, flush_logs
 from taskservice.ports.clock import Clock
 from taskservice.ports.unit_of_work import Store
 from taskservice.settings import MEMORY_URL, Settings, load_settings
@@ -56,7 +56,7 @@ def create_app(
         else:
             store = sql = build_store(settings)
     dispatcher = EventDispatcher(
-        default_registry(*listeners, log_line=info_line(settings, EVENT_LOGGER_NAME)),
+        default_registry(*listeners),
         queue_size=settings.event_queue_size,
         listener_timeout=EVENT_LISTENER_TIMEOUT,
     )

@@ -15,9 +15,10 @@ from litestar.testing import AsyncTestClient
 
 from taskservice.adapters.listeners import EVENT_LOGGER_NAME, EventLog
 from taskservice.bootstrap import create_app
-from taskservice.logs import access_log, configure_logging, flush_logs, info_line
+from taskservice.logs import access_log, configure_logging
 from taskservice.ports.unit_of_work import Store
 from taskservice.request_context import set_request_id
+from taskservice.settings import Settings
 from tests.conftest import make_settings
 from tests.events.test_registry_and_payloads import sample_events
 from tests.ops.fakes import ChattyOnGet, CrashingOnGet
@@ -34,9 +35,9 @@ def access_lines(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in records if r.get("logger") == "taskservice.access"]
 
 
-async def serve_requests(store: Store, *calls: tuple[str, str]) -> list[str]:
-    """Run the real app in prod mode on `store`; the X-Request-ID of each call."""
-    settings = make_settings(APP_ENV="prod", DATABASE_URL="memory://")
+async def serve_requests(store: Store, *calls: tuple[str, str], settings: Settings | None = None) -> list[str]:
+    """Run the real app (in prod mode unless `settings`) on `store`; the X-Request-ID of each call."""
+    settings = settings or make_settings(APP_ENV="prod", DATABASE_URL="memory://")
     configure_logging(settings)
     ids: list[str] = []
     async with AsyncTestClient(app=create_app(settings, store=store)) as client:
@@ -117,7 +118,6 @@ async def test_dev_writes_a_readable_console_line_not_json(capsys: pytest.Captur
     configure_logging(make_settings(APP_ENV="dev"))
     structlog.get_logger("taskservice.access").info("request", method="GET", path="/healthz", status=200)
     logging.getLogger("uvicorn.error").info("Started server process [1]")
-    await asyncio.sleep(0)  # lines logged on the event loop are written when it next turns
     first, second = capsys.readouterr().out.splitlines()
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z \[info\s*\] request\s+\[taskservice\.access\] "
@@ -143,104 +143,80 @@ def test_warnings_and_levels_below_the_setting_follow_the_pipeline(capsys: pytes
 
 
 @pytest.mark.usefixtures("restore_logging")
-async def test_lines_logged_during_one_loop_turn_reach_stdout_in_order_by_the_next_turn(
+async def test_each_line_is_on_stdout_as_soon_as_it_is_logged_in_the_order_logged(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # Nothing waits for a later loop turn or a flush at exit: a process that ends right after a
+    # line (a uvicorn worker on SIGTERM) has written it.
     configure_logging(make_settings(APP_ENV="prod"))
     log = structlog.get_logger("taskservice.test")
     log.info("first")
+    assert [r["event"] for r in json_lines(capsys.readouterr().out)] == ["first"]
     logging.getLogger("uvicorn.error").warning("second")
     log.info("third")
-    await asyncio.sleep(0)
-    assert [r["event"] for r in json_lines(capsys.readouterr().out)] == ["first", "second", "third"]
+    assert [r["event"] for r in json_lines(capsys.readouterr().out)] == ["second", "third"]
 
     def from_a_thread() -> None:
         log.info("from a thread")
-        # Off the loop nothing waits for a turn: the line is out before the call returns.
-        assert "from a thread" in capsys.readouterr().out
 
     await asyncio.to_thread(from_a_thread)
+    assert [r["event"] for r in json_lines(capsys.readouterr().out)] == ["from a thread"]
 
 
 @pytest.mark.usefixtures("restore_logging")
-def test_a_line_logged_outside_an_event_loop_is_written_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+def test_our_lines_and_library_lines_have_the_same_shape(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging(make_settings(APP_ENV="prod"))
-    structlog.get_logger("taskservice.cli").info("migrated")
-    assert [r["event"] for r in json_lines(capsys.readouterr().out)] == ["migrated"]
+    set_request_id("req-1")
+    try:
+        structlog.get_logger("taskservice.access").info("request", method="GET", status=200)
+        logging.getLogger("uvicorn.error").info("Started server process [%d]", 7)
+    finally:
+        set_request_id("")
+    ours, library = json_lines(capsys.readouterr().out)
+    assert list(ours) == ["timestamp", "level", "logger", "event", "method", "status", "request_id"]
+    assert list(library) == ["timestamp", "level", "logger", "event", "request_id"]
+    assert (library["logger"], library["event"], library["level"]) == ("uvicorn", "Started server process [7]", "info")
+    assert ours["request_id"] == library["request_id"] == "req-1"
 
 
 @pytest.mark.usefixtures("restore_logging")
-async def test_the_fast_access_line_is_the_line_structlog_renders(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("request_id", ["req-1", ""])
+def test_the_json_access_line_is_the_line_structlog_renders(
+    capsys: pytest.CaptureFixture[str], request_id: str
+) -> None:
     settings = make_settings(APP_ENV="prod")
     configure_logging(settings)
-    fast = access_log(settings)
-    assert fast is not None
-    set_request_id("req-1")
-    fast("GET", "/healthz", 200, 0.000123, ["127.0.0.1", 5555])  # seconds, and the client as ASGI gives it
-    structlog.get_logger("taskservice.access").info(
-        "request", method="GET", path="/healthz", status=200, duration_ms=0.12, client="127.0.0.1:5555"
-    )
-    set_request_id("")
-    await asyncio.sleep(0)
+    write = access_log(settings)
+    assert write is not None
+    set_request_id(request_id)
+    try:
+        write("GET", "/healthz", 200, 0.000123, ["127.0.0.1", 5555])  # seconds, and the client as ASGI gives it
+        structlog.get_logger("taskservice.access").info(
+            "request", method="GET", path="/healthz", status=200, duration_ms=0.12, client="127.0.0.1:5555"
+        )
+    finally:
+        set_request_id("")
     ours, structlogs = json_lines(capsys.readouterr().out)
     assert list(ours) == list(structlogs)
     assert {**ours, "timestamp": None} == {**structlogs, "timestamp": None}
-    assert ours["request_id"] == "req-1"
+    assert ours.get("request_id") == (request_id or None)
 
 
 @pytest.mark.usefixtures("restore_logging")
-async def test_the_fast_event_line_is_the_line_structlog_renders(capsys: pytest.CaptureFixture[str]) -> None:
-    settings = make_settings(APP_ENV="prod")
-    configure_logging(settings)
-    fast = info_line(settings, EVENT_LOGGER_NAME)
-    assert fast is not None
-    for event in sample_events():
-        capsys.readouterr()
-        EventLog(fast)(event)
-        EventLog()(event)  # through structlog
-        await asyncio.sleep(0)
-        ours, structlogs = json_lines(capsys.readouterr().out)
-        assert list(ours) == list(structlogs)
-        assert {**ours, "timestamp": None} == {**structlogs, "timestamp": None}
-        assert (ours["logger"], ours["event"]) == (EVENT_LOGGER_NAME, type(event).__name__)
-
-
-@pytest.mark.usefixtures("restore_logging")
-@pytest.mark.parametrize("microsecond", [0, 1, 999_999])
-async def test_the_fast_event_line_writes_the_event_id_and_time_as_the_structlog_line_does(
-    capsys: pytest.CaptureFixture[str], microsecond: int
-) -> None:
-    # The fast line leaves the UUID and the datetime to msgspec; structlog's gets them as text.
-    settings = make_settings(APP_ENV="prod")
-    configure_logging(settings)
-    fast = info_line(settings, EVENT_LOGGER_NAME)
-    assert fast is not None
-    event = msgspec.structs.replace(
-        sample_events()[0], occurred_at=datetime(2026, 1, 2, 3, 4, 5, microsecond, tzinfo=UTC)
-    )
-    EventLog(fast)(event)
+def test_an_event_line_writes_the_event_id_and_time_as_text(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(make_settings(APP_ENV="prod"))
+    event = msgspec.structs.replace(sample_events()[0], occurred_at=datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC))
     EventLog()(event)
-    await asyncio.sleep(0)
-    ours, structlogs = json_lines(capsys.readouterr().out)
-    assert (ours["event_id"], ours["occurred_at"]) == (structlogs["event_id"], structlogs["occurred_at"])
-    assert ours["event_id"] == str(event.event_id)
-    assert ours["occurred_at"].startswith("2026-01-02T03:04:05")
-    assert ours["occurred_at"].endswith("Z")
+    (line,) = json_lines(capsys.readouterr().out)
+    assert (line["logger"], line["event"]) == (EVENT_LOGGER_NAME, type(event).__name__)
+    assert line["event_id"] == str(event.event_id)
+    assert line["occurred_at"] == "2026-01-02T03:04:05.000006Z"
 
 
 @pytest.mark.usefixtures("restore_logging")
-def test_no_fast_line_outside_json_logs_and_none_above_info(capsys: pytest.CaptureFixture[str]) -> None:
-    assert info_line(make_settings(APP_ENV="dev"), "x") is None
-    settings = make_settings(APP_ENV="prod", LOG_LEVEL="WARNING")
-    configure_logging(settings)
-    quiet = info_line(settings, "x")
-    assert quiet is not None
-    quiet("event", field=1)
-    flush_logs()
+async def test_no_info_lines_above_info(capsys: pytest.CaptureFixture[str]) -> None:
+    await serve_requests(
+        ChattyOnGet(), ("GET", "/healthz"), settings=make_settings(APP_ENV="prod", LOG_LEVEL="WARNING")
+    )
+    EventLog()(sample_events()[0])
     assert capsys.readouterr().out == ""
-
-
-def test_no_access_line_above_info() -> None:
-    fast = access_log(make_settings(APP_ENV="prod", LOG_LEVEL="WARNING"))
-    assert fast is not None
-    assert fast("GET", "/healthz", 200, 0.1, None) is None

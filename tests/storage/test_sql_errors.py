@@ -8,9 +8,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from taskservice.adapters.sql.errors import UniqueViolation, from_postgres, from_sqlite
-from taskservice.adapters.sql.postgres import asyncpg_dsn
 from taskservice.adapters.sql.tables import TITLE_KEY_INDEX
 from taskservice.domain.errors import StorageUnavailable
 from taskservice.domain.task import TaskStatus
@@ -60,7 +60,7 @@ def sqlite_connection(sqlite_file: Path) -> Iterator[sqlite3.Connection]:
 async def postgres(empty_postgres_url: str) -> AsyncIterator[asyncpg.Connection]:
     async with opened(empty_postgres_url):
         pass
-    connection = await asyncpg.connect(asyncpg_dsn(empty_postgres_url))
+    connection = await asyncpg.connect(_dsn(empty_postgres_url))
     try:
         yield connection
     finally:
@@ -200,3 +200,8 @@ async def test_terminated_postgres_connections_cost_at_most_one_retryable_error_
         assert all(o == task or isinstance(o, StorageUnavailable) for o in outcomes), outcomes
         assert outcomes[-1] == task
         assert (await add(store, "Written after")).id > task.id
+
+
+def _dsn(database_url: str) -> str:
+    """The libpq-style URL asyncpg takes, from SQLAlchemy's `postgresql+asyncpg://…`."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -7,10 +7,8 @@ wants.
 docs/events.md has the rules a listener must follow.
 """
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Final
-from uuid import UUID
 
 import structlog
 
@@ -26,35 +24,20 @@ from taskservice.domain.events import (
 
 EVENT_LOGGER_NAME: Final = "taskservice.events"
 
-# Writes one info line of logger `taskservice.events`: `line(event_name, **fields)`. A field may
-# be a UUID or a UTC datetime: a JSON writer (logs.info_line, msgspec) writes those as their
-# canonical text itself, in C, where `str(uuid)` and `isoformat()` are Python calls per event.
-LogLine = Callable[..., None]
 
-
-def _as_text(value: object) -> object:
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")  # as msgspec writes a UTC datetime
-    return value
-
-
-def _structlog_line(event: str, **fields: object) -> None:
-    # Looked up per line, not cached: a logger cached before logging is configured (or before a
-    # test captures logs) would keep the old pipeline. Text, so the dev console shows no reprs.
-    structlog.stdlib.get_logger(EVENT_LOGGER_NAME).info(event, **{k: _as_text(v) for k, v in fields.items()})
+def _utc_text(moment: datetime) -> str:
+    # Text, so the dev console shows no repr; the same text msgspec writes for a UTC datetime.
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 class EventLog:
     """One structured line per event. Its `event` field is the event's type (`TaskCompleted`), so
-    operators filter domain events by logger `taskservice.events` and one kind by `event`.
+    operators filter domain events by logger `taskservice.events` and one kind by `event`."""
 
-    `line` writes it; the composition root passes the fast JSON writer of qa/prod (logs.info_line).
-    """
-
-    def __init__(self, line: LogLine | None = None) -> None:
-        self._line = line or _structlog_line
+    def __init__(self) -> None:
+        # A lazy proxy: it takes logging as configured when it first writes (after start-up, or
+        # inside a test's `capture_logs`), then keeps that logger (`cache_logger_on_first_use`).
+        self._log = structlog.get_logger(EVENT_LOGGER_NAME)
 
     def __call__(self, event: TaskEvent) -> None:
         fields: dict[str, object] = {}
@@ -63,20 +46,20 @@ class EventLog:
         elif isinstance(event, TaskStatusChanged):
             fields["from_status"] = event.from_status.value
             fields["to_status"] = event.to_status.value
-        self._line(
+        self._log.info(
             type(event).__name__,
-            event_id=event.event_id,
+            event_id=str(event.event_id),
             task_id=event.task.id,
             request_id=event.request_id,
-            occurred_at=event.occurred_at,
+            occurred_at=_utc_text(event.occurred_at),
             **fields,
         )
 
 
-def default_registry(*extra: Listener, log_line: LogLine | None = None) -> Registry:
+def default_registry(*extra: Listener) -> Registry:
     """Every event type and its listeners, in one place. `extra` listeners (tests, embedders)
-    receive every event type, after the shipped ones; `log_line` writes the event log's lines."""
-    log_event = EventLog(log_line)
+    receive every event type, after the shipped ones."""
+    log_event = EventLog()
     return {
         TaskCreated: (log_event, *extra),
         TaskUpdated: (log_event, *extra),

@@ -22,15 +22,13 @@ _log = structlog.get_logger("taskservice.http")
 
 
 # Writes the one access line of a request from its method, path, status, the seconds it took and
-# the client address as the ASGI scope gives it; the request id comes from request_context. The
-# raw values are passed so that a writer that renders later (logs.access_log) does the rounding
-# and formatting then, off the request.
+# the client address as the ASGI scope gives it; the request id comes from request_context.
 AccessLog = Callable[[str, str, int, float, "Sequence[Any] | None"], None]
 
 
 def structlog_access_log() -> AccessLog:
-    """The access line through structlog as configured now; the composition root may pass a
-    faster writer of the same line (logs.access_log)."""
+    """The access line through structlog as configured now; the composition root passes the
+    cheaper writer of the same JSON line in qa/prod (logs.access_log)."""
     logger = structlog.get_logger("taskservice.access").bind()
 
     def write(method: str, path: str, status: int, seconds: float, client: Sequence[Any] | None) -> None:
