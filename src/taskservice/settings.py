@@ -144,20 +144,13 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
             f"{settings.default_list_limit} is above MAX_LIST_LIMIT ({settings.max_list_limit}); "
             f"expected at most {settings.max_list_limit}",
         )
-    if settings.workers > 1 and _is_in_memory(settings.database_url):
+    if settings.workers > 1 and settings.database_url == MEMORY_URL:
         raise SettingsError(
             "WORKERS",
             f"{settings.workers} workers cannot share an in-memory database (each would hold its own tasks); "
             "use WORKERS=1, a SQLite file or PostgreSQL",
         )
     return settings
-
-
-def _is_in_memory(database_url: str) -> bool:
-    if database_url == MEMORY_URL:
-        return True
-    url = make_url(database_url)
-    return url.drivername.startswith("sqlite") and (url.database == ":memory:" or "mode=memory" in database_url)
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -257,4 +250,5 @@ def _database_url(raw: str) -> str:
         raise ValueError("a SQLite URL needs a file path or :memory: (sqlite+aiosqlite:///tasks.db)")
     if url.drivername.startswith("postgresql") and not url.database:
         raise ValueError("a PostgreSQL URL needs a database name")
-    return raw
+    # An in-memory SQLite database is as throw-away as the in-memory store, which is what serves it.
+    return MEMORY_URL if url.database == ":memory:" or "mode=memory" in raw else raw

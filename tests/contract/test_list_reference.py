@@ -3,8 +3,7 @@ filter, order, direction and several pages, on data full of ties.
 
 Each filter and order is its own statement, read in a different index's order (one status: the
 status-prefixed index; several: the sort column's own index, filtered; adapters/sql/repository.py);
-this pins their order, ties included, against the reference on the SQLite file, SQLite `:memory:`
-and PostgreSQL.
+this pins their order, ties included, against the reference on the SQLite file and PostgreSQL.
 """
 
 import itertools
@@ -29,12 +28,10 @@ STATUS_FILTERS = [frozenset(chosen) for size in (1, 2, 3) for chosen in itertool
 PAGES = [(1, 0), (7, 0), (7, 3), (100, 0), (10, 25), (10, TASKS - 4), (5, TASKS), (5, TASKS + 10), (3, 2**63 - 1)]
 
 
-@pytest.fixture(params=["sqlite", "sqlite-memory", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres"])
 def sql_url(request: pytest.FixtureRequest) -> str:
-    """A SQLite file, SQLite :memory: or PostgreSQL (sync: the PostgreSQL fixture
+    """A SQLite file or PostgreSQL (sync: the PostgreSQL fixture
     creates its database with asyncio.run)."""
-    if request.param == "sqlite-memory":
-        return "sqlite+aiosqlite:///:memory:"
     if request.param == "postgres":
         request.applymarker(pytest.mark.postgres)
     url: str = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")

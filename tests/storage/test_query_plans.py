@@ -84,9 +84,9 @@ async def database(empty_database_url: str) -> AsyncGenerator[Database]:
     path = sqlite_path(empty_database_url)
     if path is not None:
         sqlite = SqliteDatabase(path, busy_timeout=5)
-        sqlite.open()
+        await sqlite.open()
         yield sqlite
-        sqlite.close()
+        await sqlite.close()
         return
     postgres = PostgresDatabase(empty_database_url, pool_size=1, pool_timeout=5, statement_timeout=30)
     await postgres.open()

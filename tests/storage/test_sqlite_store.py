@@ -167,11 +167,3 @@ async def test_a_new_database_file_gets_1_kib_pages_and_wal_and_an_existing_file
         assert new.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert existing.execute("PRAGMA page_size").fetchone() == (4096,)
         assert existing.execute("SELECT title FROM tasks").fetchall() == [("Paged",)]
-
-
-async def test_an_in_memory_database_is_migrated_on_the_stores_own_connection_and_serves() -> None:
-    async with opened("sqlite+aiosqlite:///:memory:") as store:
-        task = await add(store, "Only here")
-
-        assert await get(store, task.id) == task
-        assert await listed(store) == ([task], 1)

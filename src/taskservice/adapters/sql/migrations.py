@@ -1,11 +1,6 @@
-"""Upgrade a database to the newest schema, safely when several processes start at once.
-
-Alembic runs on SQLAlchemy connections: on PostgreSQL from an engine of its own, on SQLite over
-the store's sqlite3 connection (a `:memory:` database has no other).
-"""
+"""Upgrade a database to the newest schema, safely when several processes start at once."""
 
 import fcntl
-import sqlite3
 from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,11 +10,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import NullPool
 
 from taskservice.adapters.sql.sqlite import configure_connection
 
@@ -72,31 +66,6 @@ async def require_head(engine: AsyncEngine) -> None:
     """Raise `SchemaNotAtHead` unless the database is at the newest revision (MIGRATE_ON_START=false)."""
     async with engine.connect() as connection:
         await connection.run_sync(_check_head)
-
-
-def upgrade_sqlite(connection: sqlite3.Connection, path: str) -> None:
-    """`upgrade_to_head` on the SQLite store's own connection."""
-    with _sqlite_file_lock(path), _over(connection) as shared:
-        _upgrade(shared)
-
-
-def require_sqlite_head(connection: sqlite3.Connection) -> None:
-    with _over(connection) as shared:
-        _check_head(shared)
-
-
-@contextmanager
-def _over(connection: sqlite3.Connection) -> Generator[Connection]:
-    """A SQLAlchemy connection over the store's sqlite3 connection. That one is in autocommit mode
-    (the store says BEGIN itself), so SQLAlchemy must too: its documented recipe for pysqlite."""
-    engine = create_sync_engine("sqlite://", creator=lambda: connection, poolclass=StaticPool)
-
-    def begin(shared: Connection) -> None:
-        shared.exec_driver_sql("BEGIN")
-
-    event.listen(engine, "begin", begin)
-    with engine.connect() as shared:
-        yield shared
 
 
 def _check_head(connection: Connection) -> None:

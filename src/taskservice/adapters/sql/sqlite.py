@@ -48,7 +48,7 @@ class SqliteDatabase:
         self._connection: sqlite3.Connection | None = None
         self._owner = asyncio.Lock()
 
-    def open(self) -> sqlite3.Connection:
+    async def open(self) -> None:
         if self._connection is None:
             try:
                 connection = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
@@ -56,7 +56,6 @@ class SqliteDatabase:
             except sqlite3.Error as error:
                 raise from_sqlite(error) from error
             self._connection = connection
-        return self._connection
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -64,7 +63,7 @@ class SqliteDatabase:
             raise RuntimeError("the SQLite database is not open")
         return self._connection
 
-    def close(self) -> None:
+    async def close(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()

@@ -10,13 +10,7 @@ from typing import Self
 
 from sqlalchemy.engine import make_url
 
-from taskservice.adapters.sql.migrations import (
-    create_engine,
-    require_head,
-    require_sqlite_head,
-    upgrade_sqlite,
-    upgrade_to_head,
-)
+from taskservice.adapters.sql.migrations import create_engine, require_head, upgrade_to_head
 from taskservice.adapters.sql.postgres import PostgresDatabase
 from taskservice.adapters.sql.repository import PING, SqlTaskRepository
 from taskservice.adapters.sql.session import SqlSession
@@ -24,11 +18,9 @@ from taskservice.adapters.sql.sqlite import SqliteDatabase
 
 
 def sqlite_path(database_url: str) -> str | None:
-    """The file (or `:memory:`) a SQLite URL names; None for PostgreSQL."""
+    """The file a SQLite URL names; None for PostgreSQL."""
     url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return None
-    return ":memory:" if url.database in (None, "", ":memory:") or "mode=memory" in database_url else url.database
+    return url.database if url.get_backend_name() == "sqlite" else None
 
 
 class SqlUnitOfWork:
@@ -76,26 +68,15 @@ class SqlStore:
 
     async def open(self, *, migrate: bool) -> None:
         """Connect; with `migrate`, bring the schema to the newest revision first, else insist on it."""
-        database = self._database
-        if isinstance(database, SqliteDatabase):
-            connection = database.open()
-            # Another process may be writing: migrations wait for its lock (the store's reads never do).
-            connection.execute(f"PRAGMA busy_timeout={int(database.busy_timeout * 1000)}")
-            try:
-                (upgrade_sqlite(connection, database.path) if migrate else require_sqlite_head(connection))
-            finally:
-                connection.execute("PRAGMA busy_timeout=0")
-            return
         engine = create_engine(self._url)
         try:
             await (upgrade_to_head(engine) if migrate else require_head(engine))
         finally:
             await engine.dispose()
-        await database.open()
+        await self._database.open()
 
     async def close(self) -> None:
-        database = self._database
-        await database.close() if isinstance(database, PostgresDatabase) else database.close()
+        await self._database.close()
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._database.session())
