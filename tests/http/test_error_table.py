@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from taskservice.bootstrap import create_app
-from taskservice.domain.errors import ConcurrentUpdate, StorageUnavailable
+from taskservice.domain.errors import StorageUnavailable
 from taskservice.http.middleware import RequestContextMiddleware
 from tests.conftest import make_settings
 from tests.fakes import BrokenStore
@@ -206,7 +206,7 @@ async def test_in_dev_a_500_names_its_cause(client_for: ClientFactory) -> None:
         assert error["details"] == {"cause": "RuntimeError: disk on fire"}
 
 
-@pytest.mark.parametrize("error", [StorageUnavailable("OperationalError"), ConcurrentUpdate(1)])
+@pytest.mark.parametrize("error", [StorageUnavailable("OperationalError")])
 async def test_an_unavailable_store_is_503_service_unavailable_with_retry_after(
     client_for: ClientFactory, error: Exception
 ) -> None:

@@ -189,6 +189,8 @@ def test_settings_are_frozen() -> None:
     assert msgspec.structs.asdict(load())["port"] == 8000
 
 
-@pytest.mark.parametrize("database_url", ["sqlite+aiosqlite:///:memory:", "sqlite:///:memory:", "sqlite:///file:x?mode=memory"])
+@pytest.mark.parametrize(
+    "database_url", ["sqlite+aiosqlite:///:memory:", "sqlite:///:memory:", "sqlite:///file:x?mode=memory"]
+)
 def test_an_in_memory_sqlite_url_is_served_by_the_in_memory_store(database_url: str) -> None:
     assert load(DATABASE_URL=database_url).database_url == "memory://"

@@ -47,13 +47,3 @@ class StorageUnavailable(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class ConcurrentUpdate(DomainError):
-    """The task changed between read and write more times than a write is willing to retry."""
-
-    code = "concurrent_update"
-
-    def __init__(self, task_id: int) -> None:
-        super().__init__(f"Task {task_id} kept changing while being updated.")
-        self.task_id = task_id

@@ -10,7 +10,6 @@ from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFou
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from taskservice.domain.errors import (
-    ConcurrentUpdate,
     DomainError,
     DuplicateTitle,
     EmptyUpdate,
@@ -110,14 +109,6 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
                     error.code,
                     "The database is not available; retry shortly.",
                     details,
-                    {"Retry-After": RETRY_AFTER_SECONDS},
-                )
-            case ConcurrentUpdate():
-                return error_response(
-                    503,
-                    "service_unavailable",
-                    "The task is changing too fast to update; retry shortly.",
-                    {"id": error.task_id},
                     {"Retry-After": RETRY_AFTER_SECONDS},
                 )
             case _:

@@ -1,9 +1,10 @@
 """OpenAPI details Litestar cannot infer here, written once.
 
-Request bodies are decoded by `http/schemas.py` (strictly), and path and query parameters by
-`http/params.py`, so Litestar does not see them as typed parameters. `contract_operation`
-documents them instead, and removes the 400 response Litestar adds by default: this service
-answers malformed requests with 422 and the error envelope.
+Request bodies reach the handlers as dependencies (decoded strictly by `http/schemas.py`) and
+the list query is parsed by `http/params.py`, so Litestar does not document them; the task id
+is a typed path parameter, but Litestar writes its 64-bit bound as a float.
+`contract_operation` documents them instead, and removes the 400 response Litestar adds by
+default: this service answers malformed requests with 422 and the error envelope.
 """
 
 from dataclasses import dataclass
