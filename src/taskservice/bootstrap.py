@@ -12,7 +12,6 @@ from litestar import Litestar
 
 from taskservice.adapters.clock import SystemClock
 from taskservice.adapters.dispatcher import EventDispatcher, Listener
-from taskservice.adapters.ids import random_uuid4
 from taskservice.adapters.listeners import default_registry
 from taskservice.adapters.memory import MemoryStore
 from taskservice.adapters.sql.store import SqlStore
@@ -60,7 +59,7 @@ def create_app(
         queue_size=settings.event_queue_size,
         listener_timeout=EVENT_LISTENER_TIMEOUT,
     )
-    tasks = TaskUseCases(store.unit_of_work, clock or SystemClock(), dispatcher, new_event_id=random_uuid4)
+    tasks = TaskUseCases(store.unit_of_work, clock or SystemClock(), dispatcher)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None]:
