@@ -130,7 +130,7 @@ async def statements_of(database: Database, query: TaskQuery) -> list[Statement]
 async def _plan(database: Database, statement: Statement) -> list[str]:
     sql, parameters = statement
     if isinstance(database, SqliteDatabase):
-        return [row[3] for row in database.connection.execute(f"EXPLAIN QUERY PLAN {sql}", parameters)]
+        return [row[3] for row in database.connection(write=False).execute(f"EXPLAIN QUERY PLAN {sql}", parameters)]
     connection = await database.acquire()
     try:
         raw = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *parameters)

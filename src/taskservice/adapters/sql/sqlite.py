@@ -1,13 +1,19 @@
-"""The SQLite file (or `:memory:`) on one sqlite3 connection, used on the event loop itself.
+"""The SQLite file on two sqlite3 connections used on the event loop itself, writes committed in batches.
 
 An indexed read or a one-row write costs SQLite a few microseconds, less than one hop to a worker
-thread, and a thread would share the GIL with the loop (docs/performance.md). One connection
-serves every unit of work of the process, so a transaction owns it: `_owner`, an asyncio lock, is
-held from BEGIN to COMMIT or ROLLBACK, and an autocommit read waits only while another unit of
-work is inside a transaction (which in practice never yields to the loop). In WAL mode reads go
-on while another process writes. The write lock is taken with `BEGIN IMMEDIATE` and no busy
-timeout: while another process holds it the loop does not block; the unit of work sleeps and
-tries again until `busy_timeout`, then the write is a retryable 503.
+thread, and a thread would share the GIL with the loop (docs/performance.md). Most of a write's
+cost is its COMMIT (a WAL frame per page it dirtied), so the writes of one loop turn share one:
+
+- the write connection holds one open write transaction at a time, the batch: the first unit of
+  work to write begins it (`BEGIN IMMEDIATE`) and the end of the loop turn commits it; each unit
+  of work inside it is a SAVEPOINT, released when it commits (its caller then waits for the
+  batch's COMMIT, so "committed" still means durable) or rolled back to when it does not;
+- `_writer`, an asyncio lock, gives the connection to one unit of work at a time, from its
+  SAVEPOINT to its RELEASE or ROLLBACK TO, and the batch commits only while no one holds it;
+- reads run on the read connection, which sees only what has been committed (WAL), in
+  autocommit or, for a list, in a transaction of their own (`_reader`);
+- the loop never waits for another process's lock: `BEGIN IMMEDIATE` fails at once (no busy
+  timeout) and the unit of work sleeps and tries again until `busy_timeout`, then a 503.
 """
 
 import asyncio
@@ -39,111 +45,167 @@ def configure_connection(connection: Any, busy_timeout_ms: int = 0) -> None:
 
 
 class SqliteDatabase:
-    """The process's connection to one SQLite database, opened by `open`."""
+    """The process's two connections to one SQLite file, opened by `open`."""
 
     def __init__(self, path: str, *, busy_timeout: float) -> None:
         self.path = path
         self.busy_timeout = busy_timeout
         self.statements = StatementCache(sqlite.dialect(paramstyle="named"))
-        self._connection: sqlite3.Connection | None = None
-        self._owner = asyncio.Lock()
+        self._connections: tuple[sqlite3.Connection, sqlite3.Connection] | None = None
+        self._writer, self._reader = asyncio.Lock(), asyncio.Lock()
+        # The open batch: what its COMMIT ends with (None, or the error), for every unit of work in it.
+        self._batch: asyncio.Future[BaseException | None] | None = None
 
     async def open(self) -> None:
-        if self._connection is None:
+        if self._connections is None:
             try:
-                connection = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
-                configure_connection(connection)
+                self._connections = (self._connect(), self._connect())
             except sqlite3.Error as error:
                 raise from_sqlite(error) from error
-            self._connection = connection
 
-    @property
-    def connection(self) -> sqlite3.Connection:
-        if self._connection is None:
-            raise RuntimeError("the SQLite database is not open")
-        return self._connection
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+        configure_connection(connection)
+        return connection
 
     async def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
+        if self._batch is not None:  # what units of work released is theirs: commit it
+            self._commit_batch(self._batch, force=True)
+        connections, self._connections = self._connections, None
+        for connection in connections or ():
             connection.close()
 
     def session(self) -> "SqliteSession":
         return SqliteSession(self)
 
-    def run(self, statement: ClauseElement, params: Mapping[str, Any] | None) -> list[Row]:
+    def connection(self, *, write: bool) -> sqlite3.Connection:
+        if self._connections is None:
+            raise RuntimeError("the SQLite database is not open")
+        return self._connections[0 if write else 1]
+
+    def run(
+        self, connection: sqlite3.Connection, statement: ClauseElement, params: Mapping[str, Any] | None
+    ) -> list[Row]:
         compiled = self.statements[statement]
         try:
-            raw = self.connection.execute(compiled.sql, compiled.parameters(params or {})).fetchall()
+            raw = connection.execute(compiled.sql, compiled.parameters(params or {})).fetchall()
         except sqlite3.Error as error:
-            raise from_sqlite(error) from None
+            mapped = from_sqlite(error)
+            if self._batch is not None and not connection.in_transaction:
+                # SQLite gave the whole transaction up (disk full, I/O error): so does every unit in it.
+                self._batch.set_result(mapped)
+                self._batch = None
+            raise mapped from None
         return [compiled.row(r) for r in raw] if compiled.results else raw
 
-    async def take(self, *, write: bool) -> None:
-        """Own the connection with a transaction begun: BEGIN IMMEDIATE for a write, else BEGIN."""
+    async def enter_batch(self) -> asyncio.Future[BaseException | None]:
+        """Hold the write connection inside the batch (begun if none is open), in a SAVEPOINT of our own."""
         loop = asyncio.get_running_loop()
         deadline, delay = loop.time() + self.busy_timeout, 0.001
+        connection = self.connection(write=True)
         while True:
-            await self._owner.acquire()
+            await self._writer.acquire()
             try:
-                self.connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                return
+                if self._batch is None:
+                    connection.execute("BEGIN IMMEDIATE")
+                    self._batch = loop.create_future()
+                    loop.call_soon(self._commit_batch, self._batch)
+                connection.execute("SAVEPOINT unit")
+                return self._batch
             except sqlite3.OperationalError as error:
-                self._owner.release()
+                self._writer.release()
                 if error.sqlite_errorname not in ("SQLITE_BUSY", "SQLITE_LOCKED") or loop.time() >= deadline:
                     raise from_sqlite(error) from None
             except BaseException:
-                self._owner.release()
+                self._writer.release()
                 raise
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.05)  # writes are short: try again soon
 
-    def end(self, *, commit: bool) -> None:
-        """End the owner's transaction and release the connection; a COMMIT that fails rolls back and raises."""
-        connection = self.connection
+    def leave_batch(self, *, keep: bool) -> None:
+        """Release our SAVEPOINT (kept until the batch commits) or roll back to it, and the connection."""
+        connection = self.connection(write=True)
         try:
-            if commit:
-                try:
-                    connection.execute("COMMIT")
-                except sqlite3.Error as error:
-                    raise from_sqlite(error) from None
+            with contextlib.suppress(sqlite3.Error):  # a transaction SQLite abandoned has nothing left
+                if not keep:
+                    connection.execute("ROLLBACK TO unit")
+                connection.execute("RELEASE unit")
         finally:
-            if connection.in_transaction:
-                with contextlib.suppress(sqlite3.Error):  # SQLite has undone what it could not keep
-                    connection.execute("ROLLBACK")
-            self._owner.release()
+            self._writer.release()
 
-    async def wait_for_owner(self) -> None:
-        if self._owner.locked():
-            async with self._owner:
+    def _commit_batch(self, batch: asyncio.Future[BaseException | None], *, force: bool = False) -> None:
+        if batch is not self._batch:  # given up already
+            return
+        if self._writer.locked() and not force:  # a unit of work is between its statements
+            asyncio.get_running_loop().call_soon(self._commit_batch, batch)
+            return
+        self._batch = None
+        connection = self.connection(write=True)
+        outcome: BaseException | None = None
+        try:
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            outcome = from_sqlite(error)
+            if connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")
+        batch.set_result(outcome)
+
+    async def begin_snapshot(self) -> None:
+        await self._reader.acquire()
+        self.connection(write=False).execute("BEGIN")
+
+    def end_snapshot(self) -> None:
+        try:
+            with contextlib.suppress(sqlite3.Error):
+                self.connection(write=False).execute("ROLLBACK")
+        finally:
+            self._reader.release()
+
+    async def wait_for_reader(self) -> None:
+        if self._reader.locked():
+            async with self._reader:
                 pass
 
 
 class SqliteSession:
-    """A unit of work's `SqlSession` on the process's SQLite connection."""
+    """A unit of work's `SqlSession` on the SQLite file: inside the batch once it writes."""
 
-    __slots__ = ("_database", "_in_transaction")
+    __slots__ = ("_batch", "_database", "_snapshot")
 
     def __init__(self, database: SqliteDatabase) -> None:
         self._database = database
-        self._in_transaction = False
+        self._batch: asyncio.Future[BaseException | None] | None = None
+        self._snapshot = False
 
     async def begin(self, *, write: bool) -> None:
-        if not self._in_transaction:
-            await self._database.take(write=write)
-            self._in_transaction = True
+        if self._batch is not None or self._snapshot:
+            return
+        if write:
+            self._batch = await self._database.enter_batch()
+        else:
+            await self._database.begin_snapshot()
+            self._snapshot = True
 
     async def rows(self, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Sequence[Row]:
-        if not self._in_transaction:
-            await self._database.wait_for_owner()
-        return self._database.run(statement, params)
+        database = self._database
+        if self._batch is not None:
+            return database.run(database.connection(write=True), statement, params)
+        if not self._snapshot:
+            await database.wait_for_reader()
+        return database.run(database.connection(write=False), statement, params)
 
     async def commit(self) -> None:
-        if self._in_transaction:
-            self._in_transaction = False
-            self._database.end(commit=True)
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            self._database.leave_batch(keep=True)
+            if (error := await asyncio.shield(batch)) is not None:
+                raise error
 
     async def close(self) -> None:
-        if self._in_transaction:
-            self._in_transaction = False
-            self._database.end(commit=False)
+        if self._batch is not None:
+            self._batch = None
+            self._database.leave_batch(keep=False)
+        if self._snapshot:
+            self._snapshot = False
+            self._database.end_snapshot()
