@@ -1,8 +1,6 @@
 """Typed settings, read once at start-up from `.env`, `.env.<APP_ENV>` and the process environment.
 
-Each variable is converted on its own so that a bad value is reported as one line naming the
-variable and what it accepts. Nothing here runs at import time: `load_settings` is called by
-the entry point (or a test) with the environment it should read.
+Each variable is converted on its own, so a bad value is one line naming it and what it accepts.
 """
 
 import enum
@@ -42,12 +40,9 @@ DEFAULT_LOG_LEVELS: Final = {
 }
 MEMORY_URL: Final = "memory://"
 DEFAULT_DATABASE_FILE: Final = "taskservice.db"
-_SUPPORTED_DRIVERS: Final = ("sqlite+aiosqlite", "postgresql+asyncpg")
-_DRIVER_ALIASES: Final = {
-    "postgresql": "postgresql+asyncpg",
-    "postgres": "postgresql+asyncpg",
-    "sqlite": "sqlite+aiosqlite",
-}
+_SQLITE, _POSTGRES = "sqlite+aiosqlite", "postgresql+asyncpg"
+_SUPPORTED_DRIVERS: Final = (_SQLITE, _POSTGRES)
+_DRIVER_ALIASES: Final = {"postgresql": _POSTGRES, "postgres": _POSTGRES, "sqlite": _SQLITE}
 
 
 class SettingsError(ValueError):

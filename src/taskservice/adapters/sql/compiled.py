@@ -1,11 +1,8 @@
-"""SQLAlchemy Core statements, compiled once per dialect, for the drivers to run directly.
+"""SQLAlchemy Core statements compiled once per dialect, for the drivers (sqlite3, asyncpg) to run.
 
-The SQL store writes every statement with SQLAlchemy Core and runs it on the driver's own
-connection (sqlite3, asyncpg) rather than through SQLAlchemy's engine: the engine's execution
-layer cost more than the rest of a request on both stores (docs/performance.md). What the engine
-would add per statement, this keeps: the SQL text of the dialect, parameters in the driver's
-style, and SQLAlchemy's own type processors for parameters and results (so the stored formats
-are exactly the engine's and Alembic's).
+SQLAlchemy's engine cost more than the rest of a request on both stores (docs/performance.md).
+What it would add per statement, this keeps: the dialect's SQL, parameters in the driver's style,
+and SQLAlchemy's own type processors, so rows are stored exactly as the engine and Alembic would.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -88,19 +85,13 @@ def _result_processor(column: ColumnElement[Any], dialect: Dialect) -> Processor
     return column.type.dialect_impl(dialect).result_processor(dialect, None)
 
 
-class StatementCache:
-    """Each statement compiled once for one dialect.
-
-    Statements are module-level constants or cached by their builders, so identity is a stable
-    key; the statement is kept beside its compiled form so that its id cannot be reused meanwhile.
-    """
+class StatementCache(dict[ClauseElement, Compiled]):
+    """Each statement compiled once for one dialect (statements are built once, so they are the keys)."""
 
     def __init__(self, dialect: Dialect) -> None:
+        super().__init__()
         self._dialect = dialect
-        self._compiled: dict[int, tuple[ClauseElement, Compiled]] = {}
 
-    def __getitem__(self, statement: ClauseElement) -> Compiled:
-        entry = self._compiled.get(id(statement))
-        if entry is None or entry[0] is not statement:
-            entry = self._compiled[id(statement)] = (statement, Compiled(statement, self._dialect))
-        return entry[1]
+    def __missing__(self, statement: ClauseElement) -> Compiled:
+        compiled = self[statement] = Compiled(statement, self._dialect)
+        return compiled
