@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.databases import fresh_postgres_database
+from tests.storage.test_query_plans import ROWS, _rows  # pyright: ignore[reportPrivateUsage]
 
 from taskservice.adapters.sql.migrations import create_engine, upgrade_to_head
 from taskservice.adapters.sql.tables import tasks
-from tests.databases import fresh_postgres_database
-from tests.storage.test_query_plans import ROWS, _rows  # pyright: ignore[reportPrivateUsage]
 
 REPEAT = 30
 FILTERS: dict[str, Any] = {"all": None, "status=new": tasks.c.status == "new"}

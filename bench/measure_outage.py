@@ -9,11 +9,11 @@ import sys
 import time
 
 from litestar.testing import AsyncTestClient
-
-from taskservice.bootstrap import create_app
 from tests.conftest import make_settings
 from tests.databases import fresh_postgres_database
 from tests.storage.proxy import Mode, proxied
+
+from taskservice.bootstrap import create_app
 
 PROBES = (("GET", "/v1/tasks/1"), ("GET", "/v1/tasks"), ("POST", "/v1/tasks"), ("GET", "/readyz"))
 
