@@ -267,7 +267,7 @@ def test_a_sane_request_id_of_128_characters_is_echoed(client: SyncClient) -> No
 
 @pytest.mark.parametrize(
     ("path", "allowed"),
-    [("/v1/tasks", "GET, OPTIONS, POST"), ("/v1/tasks/1", "DELETE, GET, OPTIONS, PATCH, PUT")],
+    [("/v1/tasks", "GET, HEAD, OPTIONS, POST"), ("/v1/tasks/1", "DELETE, GET, HEAD, OPTIONS, PATCH, PUT")],
 )
 def test_options_lists_every_method_of_the_route(client: SyncClient, path: str, allowed: str) -> None:
     response = client.options(path)

@@ -1,8 +1,16 @@
-"""The outer ASGI wrapper: request id, one access line, and a last-resort error envelope.
+"""The outer ASGI wrapper: request id, one access line, a last-resort error envelope, and HEAD.
 
 It wraps the whole Litestar app rather than sitting in Litestar's middleware stack, because
 Litestar's router answers unknown routes (404) and wrong methods (405) before app middleware
 runs; only an outer wrapper sees every request.
+
+HEAD is answered here, for every GET route at once (the /schema pages included): the request
+runs as a GET and the body is dropped, so status and headers (Content-Length of the GET body,
+Location, the error envelope's headers) are the GET's. Litestar's own `@head` handlers must
+return no body (it refuses any other return type at start-up), so each would have to rebuild
+the GET's headers by hand, and Litestar never strips the body of a GET handler that also takes
+HEAD. Since this wrapper answers HEAD, it also adds HEAD to every `Allow` that lists GET (405s
+and OPTIONS answers, Litestar's or ours).
 """
 
 import time
@@ -53,6 +61,10 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        method = scope["method"]
+        if method == "HEAD":
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
         started = time.perf_counter()
         request_id = ""
         for name, value in scope["headers"]:
@@ -74,6 +86,8 @@ class RequestContextMiddleware:
                 status = message["status"]
                 # No response of this app sets X-Request-ID itself: appended, never duplicated.
                 headers = [*message.get("headers", ()), header]
+                if status == 405 or method == "OPTIONS":
+                    _allow_head(headers)
                 if status >= 400 and not _is_json(headers):
                     # Something answered an error without the envelope (Litestar's own HTML 404
                     # under /schema, for one): the contract promises the envelope on every error.
@@ -92,7 +106,7 @@ class RequestContextMiddleware:
                 status = 500
                 await _send_error(send, 500, header, request_id)
         finally:
-            self._access_log(scope["method"], scope["path"], status, time.perf_counter() - started, scope.get("client"))
+            self._access_log(method, scope["path"], status, time.perf_counter() - started, scope.get("client"))
 
 
 _GENERIC_ERRORS: Final = {
@@ -100,6 +114,29 @@ _GENERIC_ERRORS: Final = {
     405: ("method_not_allowed", "This route does not support the method."),
     500: ("internal_error", "An unexpected error occurred."),
 }
+
+
+def _without_body(send: Send) -> Send:
+    """`send` for a HEAD request: the GET's response start as it is, none of its body."""
+
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(message)
+
+    return send_head
+
+
+def _allow_head(headers: list[tuple[bytes, bytes]]) -> None:
+    """Add HEAD to an `Allow` header that lists GET, in place (methods sorted, as everywhere)."""
+    for index, (name, value) in enumerate(headers):
+        if name.lower() == b"allow":
+            methods = {m.strip() for m in value.decode("latin-1").split(",") if m.strip()}
+            if "GET" in methods and "HEAD" not in methods:
+                headers[index] = (name, ", ".join(sorted(methods | {"HEAD"})).encode("latin-1"))
+            return
 
 
 async def _sent_already() -> None:

@@ -157,6 +157,7 @@ def _options_handlers(handlers: list[HTTPRouteHandler]) -> list[HTTPRouteHandler
 
     Litestar's automatic OPTIONS handler lists only the methods of the handlers registered on
     the path before it was created (litestar#4169): `OPTIONS /tasks` answered `Allow: OPTIONS, POST`.
+    HEAD is added beside GET by http/middleware.py, which answers it for every GET route.
     """
     methods: dict[str, set[str]] = {}
     for handler in handlers:
