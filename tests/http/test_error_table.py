@@ -230,3 +230,23 @@ async def test_every_error_response_carries_a_generated_request_id(memory_client
         assert UUID4.fullmatch(
             assert_error(response, response.status_code, response.json()["error"]["code"])["request_id"]
         )
+
+
+@pytest.mark.parametrize("path", ["/v1/tasks", "/v1/tasks/1"])
+async def test_a_validation_error_lists_at_most_50_errors_and_counts_them_all(memory_client: Client, path: str) -> None:
+    await memory_client.post("/v1/tasks", json={"title": "exists", "priority": 1})
+    query = "&".join(f"p{n}=1" for n in range(8000))
+    response = await memory_client.get(f"{path}?{query}")
+    details = assert_error(response, 422, "validation_error")["details"]
+    assert len(details["errors"]) == 50
+    assert {e["source"] for e in details["errors"]} == {"query"}
+    assert (details["truncated"], details["error_count"]) == (True, 8000)
+    assert len(response.content) < 10_000
+
+
+@pytest.mark.parametrize(("count", "truncated"), [(50, False), (51, True)])
+async def test_the_error_list_is_cut_only_past_50(memory_client: Client, count: int, truncated: bool) -> None:
+    query = "&".join(f"p{n}=1" for n in range(count))
+    details = assert_error(await memory_client.get(f"/v1/tasks?{query}"), 422, "validation_error")["details"]
+    assert len(details["errors"]) == min(count, 50)
+    assert ("truncated" in details, details.get("error_count")) == (truncated, count if truncated else None)

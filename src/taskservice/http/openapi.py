@@ -24,7 +24,7 @@ from litestar.openapi.spec import (
 
 from taskservice.domain.listing import OrderBy, OrderDir
 from taskservice.domain.task import TaskStatus
-from taskservice.http.errors import ErrorEnvelope
+from taskservice.http.errors import MAX_REPORTED_ERRORS, ErrorEnvelope
 from taskservice.http.params import MAX_ID
 
 
@@ -188,7 +188,10 @@ _MEANING: Final = {
     409: "`duplicate_task`: the title key is taken (details.title).",
     413: "`payload_too_large`: the body is over the configured limit.",
     415: "`unsupported_media_type`: the body is not JSON.",
-    422: "`validation_error` (details.errors), `read_only_field` (details.field) or `empty_update`.",
+    422: (
+        f"`validation_error` (details.errors, at most {MAX_REPORTED_ERRORS}: past that, details.truncated and "
+        "details.error_count), `read_only_field` (details.field) or `empty_update`."
+    ),
     500: "`internal_error`.",
     503: "`service_unavailable`: the database is unreachable or saturated; retry after Retry-After.",
 }
