@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from structlog.testing import capture_logs
 
 from taskservice.adapters.memory import MemoryStore
 from taskservice.bootstrap import create_app
@@ -179,21 +180,26 @@ async def test_returns_422_for_malformed_json_and_bodies_that_are_not_objects(
     assert field_errors(response) == [("body", expected_field)]
 
 
-@pytest.mark.parametrize("method", ["POST", "PATCH"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
 async def test_a_client_gone_before_its_body_ended_changes_nothing(method: str) -> None:
-    """The body arrives in pieces and the client disconnects halfway: no write, no partial task."""
+    """The body arrives in pieces and the client disconnects halfway: no write, no partial task, and
+    the client's doing: logged as 499 in the access line, with no error line and no traceback."""
     store = MemoryStore()
-    app = create_app(make_settings(DATABASE_URL="memory://"), store=store)
-    async with AsyncTestClient(app=app) as client:
-        created = await client.post("/v1/tasks", json={"title": "Kept", "priority": 2})
-        before = (await client.get("/v1/tasks")).json()
-        path = "/v1/tasks" if method == "POST" else created.headers["location"]
-        incoming: list[dict[str, Any]] = [
-            {"type": "http.request", "body": b'{"title": "Half', "more_body": True},
-            {"type": "http.disconnect"},
-        ]
-        sent = await drive(app, method, path, incoming, [(b"host", b"test"), (b"content-type", b"application/json")])
-        start = sent[0]
-        assert start["type"] == "http.response.start"
-        assert start["status"] >= 400  # nobody reads it, but the request ends without a write
-        assert (await client.get("/v1/tasks")).json() == before
+    with capture_logs() as logs:  # before the app is built: its access logger binds then
+        app = create_app(make_settings(DATABASE_URL="memory://"), store=store)
+        async with AsyncTestClient(app=app) as client:
+            created = await client.post("/v1/tasks", json={"title": "Kept", "priority": 2})
+            before = (await client.get("/v1/tasks")).json()
+            path = "/v1/tasks" if method == "POST" else created.headers["location"]
+            incoming: list[dict[str, Any]] = [
+                {"type": "http.request", "body": b'{"title": "Half', "more_body": True},
+                {"type": "http.disconnect"},
+            ]
+            headers = [(b"host", b"test"), (b"content-type", b"application/json")]
+            sent = await drive(app, method, path, incoming, headers)
+            assert (await client.get("/v1/tasks")).json() == before
+    assert sent[0]["type"] == "http.response.start"
+    assert sent[0]["status"] == 499  # nobody reads it, but the request ends without a write
+    access = [line for line in logs if line["event"] == "request" and line["method"] == method]
+    assert [line["status"] for line in access] == [201, 499] if method == "POST" else [499]
+    assert [line for line in logs if line["log_level"] in ("error", "critical") or "exc_info" in line] == []

@@ -63,6 +63,14 @@ class ReadOnlyField(Exception):
         self.field = field
 
 
+class ClientDisconnected(Exception):
+    """The client went away before its request body ended: its doing, not the server's."""
+
+
+# nginx's "client closed request": no answer reaches the client; the access line records it.
+CLIENT_CLOSED_REQUEST: Final = 499
+
+
 class UnsupportedMediaType(Exception):
     def __init__(self, content_type: str) -> None:
         super().__init__(content_type)
@@ -134,6 +142,10 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
             {"content_type": error.content_type},
         )
 
+    def on_client_gone(_: Request[Any, Any, Any], __: ClientDisconnected) -> Response[ErrorEnvelope]:
+        # Nothing to log but the access line (status 499); the server drops what is sent now.
+        return error_response(CLIENT_CLOSED_REQUEST, "client_closed_request", "The client went away.")
+
     def on_http_exception(_: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorEnvelope]:
         if isinstance(error, NotFoundException):
             return error_response(404, "not_found", "No such route.")
@@ -163,6 +175,7 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
         RequestValidationError: on_validation_error,
         ReadOnlyField: on_read_only,
         UnsupportedMediaType: on_media_type,
+        ClientDisconnected: on_client_gone,
         HTTPException: on_http_exception,
         Exception: on_unexpected,
     }
