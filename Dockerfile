@@ -16,16 +16,17 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PYTHON_DOWNLOADS=0 \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
-# Dependencies first, in their own layer: rebuilt only when the lock changes.
+# Dependencies first, in their own layer: rebuilt only when the lock changes. Runtime ones only:
+# --no-default-groups leaves out every dependency group, the default `nox` one included.
 COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-dev --no-install-project
+    uv sync --locked --no-default-groups --no-install-project
 # Then the project itself. It stays in the project layout (/app/src, /app/migrations,
 # /app/pyproject.toml): `taskservice migrate` and migrate-on-start find Alembic's scripts there.
 COPY src ./src
 COPY migrations ./migrations
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-dev
+    uv sync --locked --no-default-groups
 
 # ---- runtime: the slim base, the virtualenv and the sources; no uv, no compilers ----------
 FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime

@@ -1,6 +1,9 @@
 """Sessions: `uv run nox` runs lint, typecheck and test; `uv run nox -s bench` runs the benchmark.
 
-Each session installs from uv.lock (nox-uv syncs with --locked), never from loose requirements.
+Each session installs from uv.lock (nox-uv syncs with --locked), never from loose requirements,
+into its own environment under .nox/: the project, its runtime dependencies and the session's
+dependency groups (nox-uv passes --no-default-groups). `uv run` itself installs only the `nox`
+group into .venv, so `uv run taskservice` carries no dev tools.
 """
 
 import nox

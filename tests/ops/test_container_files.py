@@ -25,7 +25,7 @@ def test_the_image_is_built_in_stages_from_the_lock_onto_a_slim_python() -> None
     assert "python:" in runtime.base
     assert runtime.base.endswith("-slim-bookworm") or "-slim" in runtime.base
     build_steps = " ".join(step for stage in builders for step in stage.all("RUN"))
-    assert "uv sync --locked --no-dev" in build_steps
+    assert "uv sync --locked --no-default-groups" in build_steps  # no nox, no dev tools
     assert not any("uv" in step.split() for step in runtime.all("RUN"))
     assert runtime.all("COPY") == ["--from=build /app /app"]
 
