@@ -5,7 +5,11 @@ from contextlib import AbstractAsyncContextManager
 
 from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import OpenAPIRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
+
+# Litestar annotates `directories` with a bare os.PathLike, which strict pyright reads as partly unknown.
+from litestar.static_files import create_static_files_router  # pyright: ignore[reportUnknownVariableType]
+from openapi_ui_bundles import redoc, swagger_ui
 
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.health import health_handlers
@@ -15,6 +19,31 @@ from taskservice.ports.repository import HealthCheck
 from taskservice.usecases.tasks import TaskUseCases
 
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
+
+# The API docs' scripts, styles and icon come from the service itself (openapi-ui-bundles: Swagger UI
+# 5.17, ReDoc 2.2), not from CDNs: /schema works offline and shows the same UI version every time.
+# Every URL is passed, the favicon included: each one left out defaults to a CDN.
+UI_ASSETS = "/schema/static"
+_FAVICON = f"<link rel='icon' type='image/png' href='{UI_ASSETS}/swagger-ui/favicon-32x32.png'>"
+
+
+def api_docs() -> tuple[list[OpenAPIRenderPlugin], list[Router]]:
+    """The /schema UIs (Swagger UI first, so /schema opens it) and the routers serving their files."""
+    swagger = SwaggerRenderPlugin(
+        path="/swagger",
+        js_url=f"{UI_ASSETS}/swagger-ui/swagger-ui-bundle.js",
+        css_url=f"{UI_ASSETS}/swagger-ui/swagger-ui.css",
+        standalone_preset_js_url=f"{UI_ASSETS}/swagger-ui/swagger-ui-standalone-preset.js",
+        favicon=_FAVICON,
+    )
+    redoc_ui = RedocRenderPlugin(
+        path="/redoc", js_url=f"{UI_ASSETS}/redoc/redoc.standalone.js", google_fonts=False, favicon=_FAVICON
+    )
+    files = [
+        create_static_files_router(f"{UI_ASSETS}/swagger-ui", [swagger_ui.static_path], name="swagger-ui-files"),
+        create_static_files_router(f"{UI_ASSETS}/redoc", [redoc.static_path], name="redoc-files"),
+    ]
+    return [swagger, redoc_ui], files
 
 
 def build_http_app(
@@ -41,8 +70,9 @@ def build_http_app(
         ),
         tags=["tasks"],
     )
+    ui_plugins, ui_files = api_docs()
     litestar = Litestar(
-        route_handlers=[api, *health_handlers(database, timeout=readiness_timeout)],
+        route_handlers=[api, *health_handlers(database, timeout=readiness_timeout), *ui_files],
         exception_handlers=build_exception_handlers(expose_causes=expose_causes),
         # The task routes read bodies themselves (schemas.read_body) with the same limit.
         request_max_body_size=max_body_bytes,
@@ -51,7 +81,7 @@ def build_http_app(
             version="1",
             description="The team's canonical list of tasks.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(path="/swagger"), RedocRenderPlugin(path="/redoc")],
+            render_plugins=ui_plugins,
         ),
         lifespan=[lifespan] if lifespan is not None else [],
         # Logging is configured by taskservice.logs; Litestar must not install its own.
