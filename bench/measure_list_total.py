@@ -1,6 +1,6 @@
 """Measure how to compute a list's `total`: a separate count vs `count(*) OVER ()` in the page query.
 
-Run: `uv run python -m bench.measure_list_total [rows ...]` (PostgreSQL from TEST_DATABASE_URL).
+Run: `uv run --group test python -m bench.measure_list_total [rows ...]` (PostgreSQL from TEST_DATABASE_URL).
 Prints the median milliseconds per list (limit 100) for each strategy, dialect, filter and size.
 """
 

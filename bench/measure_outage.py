@@ -1,6 +1,6 @@
 """Measure what callers see while PostgreSQL is lost: time to each 503, and time to recover.
 
-Run: `uv run python -m bench.measure_outage [DB_POOL_TIMEOUT DB_STATEMENT_TIMEOUT READINESS_TIMEOUT]`
+Run: `uv run --group test python -m bench.measure_outage [DB_POOL_TIMEOUT DB_STATEMENT_TIMEOUT READINESS_TIMEOUT]`
 (defaults: the service's own, 5 5 2). PostgreSQL from TEST_DATABASE_URL; a TCP proxy cuts it.
 """
 
