@@ -22,22 +22,11 @@ from taskservice.domain.task import (
     normalize_title,
     title_key,
 )
-from tests.fakes import T0
+from tests.fakes import T0, make_task
 
 
-def a_task(**overrides: object) -> Task:
-    fields: dict[str, object] = {
-        "id": 7,
-        "title": "Ship it",
-        "description": "soon",
-        "status": TaskStatus.NEW,
-        "priority": 3,
-        "created_at": T0,
-        "updated_at": T0,
-        "version": 1,
-    }
-    fields.update(overrides)
-    return msgspec.convert(fields, Task, strict=False)
+def a_task() -> Task:
+    return make_task(id=7, title="Ship it", description="soon")
 
 
 class TestTitle:
