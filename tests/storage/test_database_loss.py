@@ -130,6 +130,34 @@ async def test_routes_answer_503_while_the_database_is_lost_and_recover_without_
     assert (await request(client, "POST", "/v1/tasks", json={"title": "Back", "priority": 1})).status_code == 201
 
 
+async def test_readyz_answers_within_its_timeout_when_the_network_is_partitioned(
+    proxy_and_url: tuple[TcpProxy, str], tmp_path: Path
+) -> None:
+    """The ping is cut off at READINESS_TIMEOUT; giving its connection back must not then wait on
+    a server that cannot answer (for the ping's cancellation, up to the 30 s statement and pool
+    timeouts). The real process, so that the caller's own timeout bounds the answer."""
+    proxy, url = proxy_and_url
+    environ = {
+        "APP_ENV": "test",
+        "LOG_LEVEL": "INFO",
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": url,
+        "DB_POOL_SIZE": "2",
+        "DB_POOL_TIMEOUT": "30",
+        "DB_STATEMENT_TIMEOUT": "30",
+        "READINESS_TIMEOUT": "0.5",
+    }
+    with running(tmp_path, environ, argv=[*MODULE, "serve"], workers=1) as service:
+        # Far above 0.5 s, far below 30 s: a wait on the lost server times the request out.
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=HANG / 3) as http:
+            assert (await http.get("/readyz")).status_code == 200
+            proxy.cut(Mode.BLACKHOLE)
+            for _ in range(3):  # each pooled connection, then one being opened
+                readiness = await http.get("/readyz")
+                assert_unavailable(readiness)
+                assert readiness.json()["error"]["details"]["checks"]["database"]["error"] == "no answer within 0.5s"
+
+
 _LOCK_WAITERS = """
 SELECT count(*) FROM pg_locks
 WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())

@@ -4,9 +4,11 @@ asyncpg prepares each statement once per connection and runs it in one round tri
 async engine on top of it cost GET by id more than half its rate (docs/performance.md). A read
 in autocommit is one round trip; a write's transaction adds BEGIN and COMMIT.
 
-Every wait is bounded: a connection from the pool by `pool_timeout`, a statement by
-`statement_timeout` (the server cancels it; the connection stays usable), and any answer by that
-plus a margin (the client's backstop when the server cannot answer at all).
+Every wait is bounded: a connection from the pool by `pool_timeout` (connecting included), a
+statement by `statement_timeout` (the server cancels it; the connection stays usable), and any
+answer by that plus a margin (the client's backstop when the server cannot answer at all). A
+connection in doubt (lost, timed out, or its statement cut off by the caller) is terminated, not
+given back gracefully: a graceful release would wait on a server that may never answer.
 """
 
 import asyncio
@@ -91,7 +93,7 @@ class PostgresDatabase:
 class PostgresSession:
     """A unit of work's `SqlSession`: a pooled connection, taken at its first statement."""
 
-    __slots__ = ("_connection", "_database", "_failed", "_transaction")
+    __slots__ = ("_connection", "_database", "_doubtful", "_failed", "_transaction")
 
     def __init__(self, database: PostgresDatabase) -> None:
         self._database = database
@@ -100,6 +102,9 @@ class PostgresSession:
         # A statement failed inside the transaction: PostgreSQL has aborted it, and COMMIT would
         # answer ROLLBACK without an error.
         self._failed = False
+        # The connection's state is unknown (lost, timed out, a statement cut off mid-flight):
+        # `close` terminates it instead of waiting on the server to roll back or to cancel.
+        self._doubtful = False
 
     async def begin(self, *, write: bool) -> None:
         if self._transaction is None:
@@ -109,8 +114,8 @@ class PostgresSession:
             transaction = connection.transaction(**options)
             try:
                 await transaction.start()
-            except POSTGRES_ERRORS as error:
-                _raise(error)
+            except BaseException as error:  # noqa: BLE001 - `_fail` raises it again
+                self._fail(error)
             self._transaction = transaction
 
     async def rows(self, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Sequence[Row]:
@@ -118,11 +123,11 @@ class PostgresSession:
         connection = self._connection or await self._take()
         try:
             records = await connection.fetch(compiled.sql, *compiled.parameters(params or {}))
-        except POSTGRES_ERRORS as error:
+        except BaseException as error:  # noqa: BLE001 - `_fail` raises it again
             self._failed = self._transaction is not None
-            if is_disconnect(error):
+            if isinstance(error, POSTGRES_ERRORS) and is_disconnect(error):
                 await self._database.expire()
-            _raise(error)
+            self._fail(error)
         rows = cast("list[Row]", records)  # a Record is a tuple-like row
         return [compiled.row(r) for r in rows] if compiled.results else rows
 
@@ -133,8 +138,8 @@ class PostgresSession:
         if transaction is not None:
             try:
                 await transaction.commit()
-            except POSTGRES_ERRORS as error:
-                _raise(error)
+            except BaseException as error:  # noqa: BLE001 - `_fail` raises it again
+                self._fail(error)
 
     async def close(self) -> None:
         connection, transaction = self._connection, self._transaction
@@ -142,12 +147,28 @@ class PostgresSession:
         if connection is None:
             return
         try:
-            if transaction is not None and not connection.is_closed():
+            if self._doubtful:
+                # At once: a graceful release would wait (up to the pool timeout) on a server that
+                # may never answer, e.g. for the cancellation of a statement cut off mid-flight.
+                _terminate(connection)
+            elif transaction is not None:
                 await transaction.rollback()
         except POSTGRES_ERRORS:
-            connection.terminate()  # in doubt: the pool replaces it
+            _terminate(connection)  # in doubt: the pool replaces it
+        except BaseException:
+            _terminate(connection)  # cut off while rolling back: the same
+            raise
         finally:
             await self._database.release(connection)
+
+    def _fail(self, error: BaseException) -> NoReturn:
+        """An exchange with the server failed: note whether the connection is now in doubt (lost,
+        timed out, or cut off mid-flight by a cancellation), and raise what it means for the store."""
+        if isinstance(error, POSTGRES_ERRORS):
+            self._doubtful = self._doubtful or is_disconnect(error)
+            _raise(error)
+        self._doubtful = True  # cancelled, e.g. by a timeout around the unit of work
+        raise error
 
     async def _take(self) -> Connection:
         self._connection = await self._database.acquire()
@@ -158,6 +179,12 @@ async def _keep_session(_connection: "asyncpg.Connection[asyncpg.Record]") -> No
     """Give a connection back without asyncpg's reset query (`RESET ALL; UNLISTEN *; CLOSE ALL;
     SELECT pg_advisory_unlock_all()`), a round trip after every unit of work: the service changes
     no session state, and asyncpg still rolls back a transaction left open before calling this."""
+
+
+def _terminate(connection: Connection) -> None:
+    # A connection asyncpg saw closing is back in the pool already, and its proxy refuses calls.
+    with contextlib.suppress(asyncpg.InterfaceError):
+        connection.terminate()
 
 
 def _raise(error: BaseException) -> NoReturn:
