@@ -1,4 +1,4 @@
-"""The events each use case publishes (CONTRACT.md section 6), with a recording publisher."""
+"""The events each use case publishes (docs/events.md), with a recording publisher."""
 
 import asyncio
 import uuid
