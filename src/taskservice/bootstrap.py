@@ -88,6 +88,7 @@ def create_app(
         expose_causes=settings.is_dev,
         lifespan=lifespan,
         access_log=access_log(settings),
+        request_timeout=settings.request_timeout,
     )
 
 

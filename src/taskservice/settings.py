@@ -1,7 +1,5 @@
-"""Typed settings, read once at start-up from `.env`, `.env.<APP_ENV>` and the process environment.
-
-Each variable is converted on its own, so a bad value is one line naming it and what it accepts.
-"""
+"""Typed settings, read once at start-up from `.env`, `.env.<APP_ENV>` and the process environment:
+each variable is converted on its own, so a bad value is one line naming it and what it accepts."""
 
 import enum
 import os
@@ -69,6 +67,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_pool_timeout: float = 5.0
     db_statement_timeout: float = 5.0
     readiness_timeout: float = 2.0
+    request_timeout: float = 30.0
     shutdown_timeout: float = 10.0
     event_queue_size: int = 10_000
 
@@ -123,6 +122,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         db_pool_timeout=get("DB_POOL_TIMEOUT", _seconds, defaults.db_pool_timeout),
         db_statement_timeout=get("DB_STATEMENT_TIMEOUT", _seconds, defaults.db_statement_timeout),
         readiness_timeout=get("READINESS_TIMEOUT", _seconds, defaults.readiness_timeout),
+        request_timeout=get("REQUEST_TIMEOUT", _seconds, defaults.request_timeout),
         shutdown_timeout=get("SHUTDOWN_TIMEOUT", _seconds, defaults.shutdown_timeout),
         event_queue_size=get("EVENT_QUEUE_SIZE", _int(1, 10_000_000), defaults.event_queue_size),
     )

@@ -58,6 +58,7 @@ def build_http_app(
     expose_causes: bool,
     lifespan: Lifespan | None = None,
     access_log: AccessLog | None = None,
+    request_timeout: float | None = None,
 ) -> RequestContextMiddleware:
     api = Router(
         path=api_prefix or "/",
@@ -88,4 +89,4 @@ def build_http_app(
         logging_config=None,
         debug=False,
     )
-    return RequestContextMiddleware(litestar, access_log)
+    return RequestContextMiddleware(litestar, access_log, request_timeout=request_timeout)

@@ -1,4 +1,5 @@
-"""The outer ASGI wrapper: request id, one access line, a last-resort error envelope, and HEAD.
+"""The outer ASGI wrapper: request id, one access line, a last-resort error envelope, HEAD, and
+the request timeout.
 
 It wraps the whole Litestar app rather than sitting in Litestar's middleware stack, because
 Litestar's router answers unknown routes (404) and wrong methods (405) before app middleware
@@ -11,8 +12,13 @@ return no body (it refuses any other return type at start-up), so each would hav
 the GET's headers by hand, and Litestar never strips the body of a GET handler that also takes
 HEAD. Since this wrapper answers HEAD, it also adds HEAD to every `Allow` that lists GET (405s
 and OPTIONS answers, Litestar's or ours).
+
+The request timeout is here too, as the one place that sees every request: past it the
+handling is cancelled (a unit of work in progress rolls back as it unwinds) and the caller gets
+`504 timeout`, unless the response has started, which then just ends.
 """
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
@@ -53,9 +59,12 @@ def structlog_access_log() -> AccessLog:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, access_log: AccessLog | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, access_log: AccessLog | None = None, *, request_timeout: float | None = None
+    ) -> None:
         self.app = app
         self._access_log = access_log or structlog_access_log()
+        self._request_timeout = request_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,13 +107,21 @@ class RequestContextMiddleware:
                 return _sent_already()
             return send(message)
 
+        deadline = asyncio.timeout(self._request_timeout)
         try:
-            await self.app(scope, receive, send_with_id)
-        except Exception:  # noqa: BLE001 - last resort: the caller still gets an envelope
-            _log.exception("unhandled_exception_outside_app")
+            async with deadline:
+                await self.app(scope, receive, send_with_id)
+        except Exception as error:  # noqa: BLE001 - last resort: the caller still gets an envelope
+            timed_out = isinstance(error, TimeoutError) and deadline.expired()  # ours, not one of the app's
+            if timed_out:
+                # A started response cannot change its status: it just ends, cut short.
+                _log.warning("request_timeout", timeout_seconds=self._request_timeout, response_started=status != 0)
+            else:
+                _log.exception("unhandled_exception_outside_app")
             if status == 0:
-                status = 500
-                await _send_error(send, 500, header, request_id)
+                status = 504 if timed_out else 500
+                details = {"timeout_seconds": self._request_timeout} if timed_out else {}
+                await _send_error(send, status, header, request_id, details)
         finally:
             self._access_log(method, scope["path"], status, time.perf_counter() - started, scope.get("client"))
 
@@ -113,6 +130,7 @@ _GENERIC_ERRORS: Final = {
     404: ("not_found", "No such route."),
     405: ("method_not_allowed", "This route does not support the method."),
     500: ("internal_error", "An unexpected error occurred."),
+    504: ("timeout", "The request took longer than the service allows."),
 }
 
 
@@ -149,12 +167,14 @@ def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
     return media_type == b"application/json" or media_type.endswith(b"+json")
 
 
-async def _send_error(send: Send, status: int, header: tuple[bytes, bytes], request_id: str) -> None:
+async def _send_error(
+    send: Send, status: int, header: tuple[bytes, bytes], request_id: str, details: dict[str, Any] | None = None
+) -> None:
     code, message = _GENERIC_ERRORS.get(
         status, ("internal_error" if status >= 500 else "http_error", "Request failed.")
     )
     body = msgspec.json.encode(
-        ErrorEnvelope(error=ErrorBody(code=code, message=message, details={}, request_id=request_id))
+        ErrorEnvelope(error=ErrorBody(code=code, message=message, details=details or {}, request_id=request_id))
     )
     start: Any = {
         "type": "http.response.start",
