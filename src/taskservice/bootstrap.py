@@ -86,6 +86,7 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         readiness_timeout=settings.readiness_timeout,
         expose_causes=settings.is_dev,
+        cors_origins=settings.cors_origins,
         lifespan=lifespan,
         access_log=access_log(settings),
         request_timeout=settings.request_timeout,

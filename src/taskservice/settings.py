@@ -5,12 +5,14 @@ import enum
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 import msgspec
 from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+
+from taskservice.setting_values import boolean, enum_of, host_name, origins, path_prefix, seconds, whole_number
 
 T = TypeVar("T")
 
@@ -70,6 +72,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     request_timeout: float = 30.0
     shutdown_timeout: float = 10.0
     event_queue_size: int = 10_000
+    cors_origins: tuple[str, ...] = ()  # none: CORS is off
 
     @property
     def is_dev(self) -> bool:
@@ -99,7 +102,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
     environ = os.environ if environ is None else environ
     env_dir = Path.cwd() if env_dir is None else env_dir
     base = _read_env_file(env_dir / ".env")
-    app_env = _parse("APP_ENV", environ.get("APP_ENV", base.get("APP_ENV")), _enum(AppEnv, lower=True), AppEnv.DEV)
+    app_env = _parse("APP_ENV", environ.get("APP_ENV", base.get("APP_ENV")), enum_of(AppEnv, lower=True), AppEnv.DEV)
     values = {**base, **_read_env_file(env_dir / f".env.{app_env.value}"), **environ}
 
     def get(name: str, convert: Callable[[str], T], default: T) -> T:
@@ -108,23 +111,24 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
     defaults = Settings()
     settings = Settings(
         app_env=app_env,
-        log_level=get("LOG_LEVEL", _enum(LogLevel, upper=True), DEFAULT_LOG_LEVELS[app_env]),
+        log_level=get("LOG_LEVEL", enum_of(LogLevel, upper=True), DEFAULT_LOG_LEVELS[app_env]),
         database_url=get("DATABASE_URL", _database_url, defaults.database_url),
-        migrate_on_start=get("MIGRATE_ON_START", _bool, defaults.migrate_on_start),
-        api_prefix=get("API_PREFIX", _prefix, defaults.api_prefix),
-        default_list_limit=get("DEFAULT_LIST_LIMIT", _int(1, 1_000_000), defaults.default_list_limit),
-        max_list_limit=get("MAX_LIST_LIMIT", _int(1, 1_000_000), defaults.max_list_limit),
-        max_body_bytes=get("MAX_BODY_BYTES", _int(1024, 64 * 1024 * 1024), defaults.max_body_bytes),
-        host=get("HOST", _host, defaults.host),
-        port=get("PORT", _int(0, 65535), defaults.port),
-        workers=get("WORKERS", _int(1, 64), defaults.workers),
-        db_pool_size=get("DB_POOL_SIZE", _int(1, 1000), defaults.db_pool_size),
-        db_pool_timeout=get("DB_POOL_TIMEOUT", _seconds, defaults.db_pool_timeout),
-        db_statement_timeout=get("DB_STATEMENT_TIMEOUT", _seconds, defaults.db_statement_timeout),
-        readiness_timeout=get("READINESS_TIMEOUT", _seconds, defaults.readiness_timeout),
-        request_timeout=get("REQUEST_TIMEOUT", _seconds, defaults.request_timeout),
-        shutdown_timeout=get("SHUTDOWN_TIMEOUT", _seconds, defaults.shutdown_timeout),
-        event_queue_size=get("EVENT_QUEUE_SIZE", _int(1, 10_000_000), defaults.event_queue_size),
+        migrate_on_start=get("MIGRATE_ON_START", boolean, defaults.migrate_on_start),
+        api_prefix=get("API_PREFIX", path_prefix, defaults.api_prefix),
+        default_list_limit=get("DEFAULT_LIST_LIMIT", whole_number(1, 1_000_000), defaults.default_list_limit),
+        max_list_limit=get("MAX_LIST_LIMIT", whole_number(1, 1_000_000), defaults.max_list_limit),
+        max_body_bytes=get("MAX_BODY_BYTES", whole_number(1024, 64 * 1024 * 1024), defaults.max_body_bytes),
+        host=get("HOST", host_name, defaults.host),
+        port=get("PORT", whole_number(0, 65535), defaults.port),
+        workers=get("WORKERS", whole_number(1, 64), defaults.workers),
+        db_pool_size=get("DB_POOL_SIZE", whole_number(1, 1000), defaults.db_pool_size),
+        db_pool_timeout=get("DB_POOL_TIMEOUT", seconds, defaults.db_pool_timeout),
+        db_statement_timeout=get("DB_STATEMENT_TIMEOUT", seconds, defaults.db_statement_timeout),
+        readiness_timeout=get("READINESS_TIMEOUT", seconds, defaults.readiness_timeout),
+        request_timeout=get("REQUEST_TIMEOUT", seconds, defaults.request_timeout),
+        shutdown_timeout=get("SHUTDOWN_TIMEOUT", seconds, defaults.shutdown_timeout),
+        event_queue_size=get("EVENT_QUEUE_SIZE", whole_number(1, 10_000_000), defaults.event_queue_size),
+        cors_origins=get("CORS_ORIGINS", origins, defaults.cors_origins),
     )
     if settings.default_list_limit > settings.max_list_limit:
         # Name the one the operator set: that is the one to fix.
@@ -165,63 +169,6 @@ def _parse(name: str, raw: str | None, convert: Callable[[str], T], default: T) 
             raise SettingsError(name, f"the value is empty (unset it to use the default); {error}") from None
         shown = redact_url(value) if name == "DATABASE_URL" else value
         raise SettingsError(name, f"{shown!r} is not valid; {error}") from None
-
-
-def _enum(kind: type[enum.StrEnum], *, upper: bool = False, lower: bool = False) -> Callable[[str], Any]:
-    allowed = ", ".join(member.value for member in kind)
-
-    def convert(raw: str) -> Any:
-        try:
-            return kind(raw.upper() if upper else raw.lower() if lower else raw)
-        except ValueError:
-            raise ValueError(f"expected one of {allowed}") from None
-
-    return convert
-
-
-def _int(low: int, high: int) -> Callable[[str], int]:
-    def convert(raw: str) -> int:
-        if not raw.isascii() or not raw.lstrip("-").isdigit():
-            raise ValueError(f"expected a whole number from {low} to {high}")
-        value = int(raw)
-        if not low <= value <= high:
-            raise ValueError(f"expected a whole number from {low} to {high}")
-        return value
-
-    return convert
-
-
-def _seconds(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError("expected a number of seconds greater than 0") from None
-    if not 0 < value <= 3600:
-        raise ValueError("expected a number of seconds greater than 0 and at most 3600")
-    return value
-
-
-def _bool(raw: str) -> bool:
-    lowered = raw.lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("expected true or false")
-
-
-def _host(raw: str) -> str:
-    if not raw or any(c.isspace() for c in raw):
-        raise ValueError("expected an address or host name to listen on, such as 127.0.0.1 or 0.0.0.0")
-    return raw
-
-
-def _prefix(raw: str) -> str:
-    if raw == "/":
-        return ""
-    if not raw.startswith("/") or raw.endswith("/") or "//" in raw or " " in raw:
-        raise ValueError("expected a path like /v1 (leading slash, no trailing slash), or / for none")
-    return raw
 
 
 def _database_url(raw: str) -> str:

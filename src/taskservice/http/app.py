@@ -1,9 +1,10 @@
 """Assemble the Litestar application and wrap it in the outer request-context middleware."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import OpenAPIRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
 
@@ -46,6 +47,19 @@ def api_docs() -> tuple[list[OpenAPIRenderPlugin], list[Router]]:
     return [swagger, redoc_ui], files
 
 
+def cors(origins: Sequence[str]) -> CORSConfig | None:
+    """Litestar's CORS for these origins (None: off). It sits in front of the router, so it answers
+    a preflight before the explicit OPTIONS handlers of http/tasks.py would."""
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(origins),
+        allow_methods=["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID"],
+        expose_headers=["ETag", "Location", "X-Request-ID"],
+    )
+
+
 def build_http_app(
     tasks: TaskUseCases,
     database: HealthCheck,
@@ -56,6 +70,7 @@ def build_http_app(
     max_body_bytes: int,
     readiness_timeout: float,
     expose_causes: bool,
+    cors_origins: Sequence[str] = (),
     lifespan: Lifespan | None = None,
     access_log: AccessLog | None = None,
     request_timeout: float | None = None,
@@ -84,9 +99,12 @@ def build_http_app(
             path="/schema",
             render_plugins=ui_plugins,
         ),
+        cors_config=cors(cors_origins),
         lifespan=[lifespan] if lifespan is not None else [],
         # Logging is configured by taskservice.logs; Litestar must not install its own.
         logging_config=None,
         debug=False,
     )
-    return RequestContextMiddleware(litestar, access_log, request_timeout=request_timeout)
+    return RequestContextMiddleware(
+        litestar, access_log, static_prefix=f"{UI_ASSETS}/", request_timeout=request_timeout
+    )

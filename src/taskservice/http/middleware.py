@@ -16,6 +16,8 @@ and OPTIONS answers, Litestar's or ours).
 The request timeout is here too, as the one place that sees every request: past it the
 handling is cancelled (a unit of work in progress rolls back as it unwinds) and the caller gets
 `504 timeout`, unless the response has started, which then just ends.
+The security headers are added here too, for the same reason: a router 404 or 405 needs them
+as much as any other response.
 """
 
 import asyncio
@@ -32,6 +34,16 @@ from taskservice.http.request_id import accepted, new_request_id
 from taskservice.request_context import set_request_id
 
 _HEADER: Final = b"x-request-id"
+Headers = tuple[tuple[bytes, bytes], ...]
+_SECURITY: Final[Headers] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+# API answers are never to be stored by a browser or proxy; the /schema UI's script and style
+# files may be (whatever Litestar's static files router sets).
+_API_HEADERS: Final[Headers] = (*_SECURITY, (b"cache-control", b"no-store"))
+_API_NAMES: Final = frozenset(name for name, _ in _API_HEADERS)
 _log = structlog.get_logger("taskservice.http")
 
 
@@ -60,11 +72,23 @@ def structlog_access_log() -> AccessLog:
 
 class RequestContextMiddleware:
     def __init__(
-        self, app: ASGIApp, access_log: AccessLog | None = None, *, request_timeout: float | None = None
+        self,
+        app: ASGIApp,
+        access_log: AccessLog | None = None,
+        *,
+        static_prefix: str | None = None,
+        request_timeout: float | None = None,
     ) -> None:
+        """`static_prefix`: the path under which static files are served, which may be cached."""
         self.app = app
         self._access_log = access_log or structlog_access_log()
+        self._static_prefix = static_prefix
         self._request_timeout = request_timeout
+
+    def _extra_for(self, path: str) -> Headers:
+        if self._static_prefix is not None and path.startswith(self._static_prefix):
+            return _SECURITY
+        return _API_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,6 +108,7 @@ class RequestContextMiddleware:
         # Handlers, error bodies and every log line of this request read it from here.
         set_request_id(request_id)
         header = (_HEADER, request_id.encode("ascii"))
+        extra = self._extra_for(scope["path"])
         status = 0
         replaced = False
 
@@ -94,14 +119,20 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 # No response of this app sets X-Request-ID itself: appended, never duplicated.
+                # The security headers are appended unless the response already has one of them.
                 headers = [*message.get("headers", ()), header]
+                if _API_NAMES.isdisjoint(name.lower() for name, _ in headers):
+                    headers += extra
+                else:
+                    present = {name.lower() for name, _ in headers}
+                    headers += [pair for pair in extra if pair[0] not in present]
                 if status == 405 or method == "OPTIONS":
                     _allow_head(headers)
                 if status >= 400 and not _is_json(headers):
                     # Something answered an error without the envelope (Litestar's own HTML 404
                     # under /schema, for one): the contract promises the envelope on every error.
                     replaced = True
-                    return _send_error(send, status, header, request_id)
+                    return _send_error(send, status, (header, *extra), request_id)
                 return send({**message, "headers": headers})
             if replaced:
                 return _sent_already()
@@ -121,7 +152,7 @@ class RequestContextMiddleware:
             if status == 0:
                 status = 504 if timed_out else 500
                 details = {"timeout_seconds": self._request_timeout} if timed_out else {}
-                await _send_error(send, status, header, request_id, details)
+                await _send_error(send, status, (header, *extra), request_id, details)
         finally:
             self._access_log(method, scope["path"], status, time.perf_counter() - started, scope.get("client"))
 
@@ -168,7 +199,11 @@ def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
 
 
 async def _send_error(
-    send: Send, status: int, header: tuple[bytes, bytes], request_id: str, details: dict[str, Any] | None = None
+    send: Send,
+    status: int,
+    extra: Sequence[tuple[bytes, bytes]],
+    request_id: str,
+    details: dict[str, Any] | None = None,
 ) -> None:
     code, message = _GENERIC_ERRORS.get(
         status, ("internal_error" if status >= 500 else "http_error", "Request failed.")
@@ -179,7 +214,7 @@ async def _send_error(
     start: Any = {
         "type": "http.response.start",
         "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), header],
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra],
     }
     await send(start)
     await send({"type": "http.response.body", "body": body, "more_body": False})
