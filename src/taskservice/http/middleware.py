@@ -121,11 +121,12 @@ class RequestContextMiddleware:
                 # No response of this app sets X-Request-ID itself: appended, never duplicated.
                 # The security headers are appended unless the response already has one of them.
                 headers = [*message.get("headers", ()), header]
-                if _API_NAMES.isdisjoint(name.lower() for name, _ in headers):
-                    headers += extra
-                else:
-                    present = {name.lower() for name, _ in headers}
+                # ASGI header names are lower case: a set lookup per header, no lowercasing.
+                if any(name in _API_NAMES for name, _ in headers):
+                    present = {name for name, _ in headers}
                     headers += [pair for pair in extra if pair[0] not in present]
+                else:
+                    headers += extra
                 if status == 405 or method == "OPTIONS":
                     _allow_head(headers)
                 if status >= 400 and not _is_json(headers):
