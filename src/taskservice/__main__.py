@@ -86,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def serve(settings: Settings) -> int:
     from taskservice.logs import configure_logging
+    from taskservice.metrics_dir import shared_metrics_dir
 
     configure_logging(settings)
     structlog.get_logger("taskservice").info(
@@ -110,18 +111,20 @@ def serve(settings: Settings) -> int:
     # (SIGINT already ends as a KeyboardInterrupt that uvicorn.run swallows.) A SIGTERM in the
     # instant before uvicorn installs its own handlers lands here too and simply ends start-up.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
-        "taskservice.bootstrap:app_from_environment",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_config=None,  # taskservice.logs already owns logging, in this process and each worker
-        access_log=False,  # the request-context middleware writes the one access line
-        # In-flight requests get this long after SIGTERM; the lifespan then drains events.
-        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
-        server_header=False,
-    )
+    # Every worker writes its metrics there, so that /metrics adds them all up (metrics_dir.py).
+    with shared_metrics_dir(settings.workers):
+        uvicorn.run(
+            "taskservice.bootstrap:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_config=None,  # taskservice.logs already owns logging, in this process and each worker
+            access_log=False,  # the request-context middleware writes the one access line
+            # In-flight requests get this long after SIGTERM; the lifespan then drains events.
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
+            server_header=False,
+        )
     return 0
 
 

@@ -4,6 +4,7 @@ Nothing here runs at import time. `create_app` is what the server and the tests 
 pass fakes for `store` and `clock`, and extra event listeners to observe what happened.
 """
 
+import asyncio
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
 from typing import Final
@@ -19,6 +20,7 @@ from taskservice.gc_tuning import tune_for_serving
 from taskservice.http.app import build_http_app
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.logs import access_log, configure_logging, flush_logs
+from taskservice.metrics import Metrics
 from taskservice.ports.clock import Clock
 from taskservice.ports.unit_of_work import Store
 from taskservice.settings import MEMORY_URL, Settings, load_settings
@@ -60,21 +62,26 @@ def create_app(
         listener_timeout=EVENT_LISTENER_TIMEOUT,
     )
     tasks = TaskUseCases(store.unit_of_work, clock or SystemClock(), dispatcher)
+    metrics = Metrics(pool=store.pool, backlog=dispatcher.backlog)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None]:
         if sql is not None:
             await sql.open(migrate=settings.migrate_on_start)
         await dispatcher.start()
+        sampler = asyncio.create_task(metrics.run_sampler(), name="metrics-sampler")
         if serving:
             tune_for_serving()
         try:
             yield
         finally:
+            sampler.cancel()
+            await asyncio.gather(sampler, return_exceptions=True)
             # In-flight requests have finished by now; deliver what they published, bounded.
             await dispatcher.stop(drain_timeout=settings.shutdown_timeout)
             if sql is not None:
                 await sql.close()
+            metrics.process_exiting()
             flush_logs()
 
     return build_http_app(
@@ -89,7 +96,10 @@ def create_app(
         cors_origins=settings.cors_origins,
         lifespan=lifespan,
         access_log=access_log(settings),
+        quiet_access_log=access_log(settings, "debug"),
         request_timeout=settings.request_timeout,
+        metrics=metrics,
+        metrics_token=settings.metrics_token,
     )
 
 

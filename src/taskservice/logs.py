@@ -126,9 +126,11 @@ class _AccessLine(msgspec.Struct, omit_defaults=True):
     request_id: str | None = None  # left out when there is none, as `_add_request_id` does
 
 
-def access_log(settings: Settings) -> Callable[[str, str, int, float, Sequence[Any] | None], None] | None:
-    """The access line writer for the request-context middleware in qa/prod, or None for its
-    structlog default (the dev console).
+def access_log(
+    settings: Settings, level: str = "info"
+) -> Callable[[str, str, int, float, Sequence[Any] | None], None] | None:
+    """The access line writer at `level` ("info", or "debug" for probes and scrapes) for the
+    request-context middleware in qa/prod, or None for its structlog default (the dev console).
 
     The one line every request writes, so it is encoded in one msgspec call from a struct, with
     structlog's own timestamper and bytes logger: the generic chain (bound logger, event dict,
@@ -137,7 +139,7 @@ def access_log(settings: Settings) -> Callable[[str, str, int, float, Sequence[A
     """
     if not settings.json_logs:
         return None
-    if logging.getLevelNamesMapping()[settings.log_level.value] > logging.INFO:
+    if logging.getLevelNamesMapping()[settings.log_level.value] > logging.getLevelNamesMapping()[level.upper()]:
         return _no_access_line
     out = structlog.BytesLogger(_STDOUT, name=_ACCESS_LOGGER)
     stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
@@ -145,8 +147,8 @@ def access_log(settings: Settings) -> Callable[[str, str, int, float, Sequence[A
 
     def write(method: str, path: str, status: int, seconds: float, client: Sequence[Any] | None) -> None:
         line = _AccessLine(
-            stamp(out, "info", {})["timestamp"],
-            "info",
+            stamp(out, level, {})["timestamp"],
+            level,
             _ACCESS_LOGGER,
             "request",
             method,

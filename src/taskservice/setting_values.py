@@ -90,3 +90,15 @@ def origins(raw: str) -> tuple[str, ...]:
                 f"not {origin!r}"
             )
     return allowed
+
+
+_TOKEN_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=")
+
+
+def bearer_token(raw: str) -> str | None:
+    """A secret that callers send as `Authorization: Bearer <it>` (RFC 6750's characters); empty: none."""
+    if not raw:
+        return None
+    if len(raw) < 16 or not set(raw) <= _TOKEN_CHARACTERS:
+        raise ValueError("expected at least 16 characters of A-Z a-z 0-9 - . _ ~ + / = (e.g. openssl rand -hex 32)")
+    return raw

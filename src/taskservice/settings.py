@@ -12,7 +12,16 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from taskservice.setting_values import boolean, enum_of, host_name, origins, path_prefix, seconds, whole_number
+from taskservice.setting_values import (
+    bearer_token,
+    boolean,
+    enum_of,
+    host_name,
+    origins,
+    path_prefix,
+    seconds,
+    whole_number,
+)
 
 T = TypeVar("T")
 
@@ -43,6 +52,7 @@ DEFAULT_DATABASE_FILE: Final = "taskservice.db"
 _SQLITE, _POSTGRES = "sqlite+aiosqlite", "postgresql+asyncpg"
 _SUPPORTED_DRIVERS: Final = (_SQLITE, _POSTGRES)
 _DRIVER_ALIASES: Final = {"postgresql": _POSTGRES, "postgres": _POSTGRES, "sqlite": _SQLITE}
+_SECRETS: Final = frozenset({"METRICS_TOKEN"})  # never echoed in an error
 
 
 class SettingsError(ValueError):
@@ -73,6 +83,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     shutdown_timeout: float = 10.0
     event_queue_size: int = 10_000
     cors_origins: tuple[str, ...] = ()  # none: CORS is off
+    metrics_token: str | None = None  # none: /metrics is open
 
     @property
     def is_dev(self) -> bool:
@@ -129,6 +140,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         shutdown_timeout=get("SHUTDOWN_TIMEOUT", seconds, defaults.shutdown_timeout),
         event_queue_size=get("EVENT_QUEUE_SIZE", whole_number(1, 10_000_000), defaults.event_queue_size),
         cors_origins=get("CORS_ORIGINS", origins, defaults.cors_origins),
+        metrics_token=get("METRICS_TOKEN", bearer_token, defaults.metrics_token),
     )
     if settings.default_list_limit > settings.max_list_limit:
         # Name the one the operator set: that is the one to fix.
@@ -167,7 +179,7 @@ def _parse(name: str, raw: str | None, convert: Callable[[str], T], default: T) 
     except ValueError as error:
         if not value:
             raise SettingsError(name, f"the value is empty (unset it to use the default); {error}") from None
-        shown = redact_url(value) if name == "DATABASE_URL" else value
+        shown = redact_url(value) if name == "DATABASE_URL" else "***" if name in _SECRETS else value
         raise SettingsError(name, f"{shown!r} is not valid; {error}") from None
 
 

@@ -18,6 +18,8 @@ without bound for running listeners at shutdown.
 
 import asyncio
 import contextlib
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Final
 
@@ -64,7 +66,8 @@ class _Lane:
         self.queue: asyncio.Queue[TaskEvent] = asyncio.Queue(maxsize=queue_size)
         self.timeout = timeout
         self.worker: asyncio.Task[None] | None = None
-        self.in_flight = False
+        # When each event not yet delivered (queued or in flight) was accepted, oldest first.
+        self.accepted_at: deque[float] = deque()
         self.delivered = 0
         self.failed = 0
         self.dropped = 0
@@ -75,6 +78,7 @@ class _Lane:
     def offer(self, event: TaskEvent) -> None:
         try:
             self.queue.put_nowait(event)
+            self.accepted_at.append(time.monotonic())
         except asyncio.QueueFull:
             self.dropped += 1
             self._overflow += 1
@@ -94,9 +98,6 @@ class _Lane:
             )
             self._overflow = 0
 
-    def undelivered(self) -> int:
-        return self.queue.qsize() + (1 if self.in_flight else 0)
-
     async def run(self) -> None:
         queue = self.queue
         while True:
@@ -104,13 +105,12 @@ class _Lane:
             # Then whatever else is queued, without a `queue.get()` coroutine per event: a plain
             # listener is called right here, so a burst costs no await at all (~2 µs per event).
             while True:
-                self.in_flight = True
                 try:
                     call = self._call(event)
                     if call is not None:
                         await self._settle(event, call)
                 finally:
-                    self.in_flight = False
+                    self.accepted_at.popleft()
                     queue.task_done()
                 if queue.empty():
                     break
@@ -191,6 +191,11 @@ class EventDispatcher:
     def dropped(self) -> int:
         return sum(lane.dropped for lane in self._lanes.values())
 
+    def backlog(self) -> list[tuple[str, int, float]]:
+        """Per listener, for the metrics: its name, the events it has not had yet, the oldest's age (s)."""
+        now, lanes = time.monotonic(), self._lanes.values()
+        return [(lane.name, len(lane.accepted_at), now - (lane.accepted_at or [now])[0]) for lane in lanes]
+
     def publish(self, events: Sequence[TaskEvent]) -> None:
         for event in events:
             listeners = self._registry.get(type(event), ())
@@ -220,7 +225,7 @@ class EventDispatcher:
         undelivered = 0
         workers: list[asyncio.Task[None]] = []
         for lane in lanes:
-            if left := lane.undelivered():
+            if left := len(lane.accepted_at):
                 undelivered += left
                 _log().warning("events_undelivered_at_shutdown", listener=lane.name, count=left)
             if lane.worker is not None:

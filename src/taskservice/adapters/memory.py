@@ -33,6 +33,9 @@ class MemoryStore:
     async def ping(self) -> None:
         return None
 
+    def pool(self) -> None:
+        """No connections: a dict in this process."""
+
     def snapshot(self) -> list[Task]:
         """Every stored task, by id (for tests that check nothing else changed)."""
         return [msgspec.structs.replace(t) for _, t in sorted(self.tasks.items())]

@@ -14,8 +14,11 @@ from openapi_ui_bundles import redoc, swagger_ui
 
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.health import health_handlers
+from taskservice.http.metrics import PATH as METRICS_PATH
+from taskservice.http.metrics import metrics_handler
 from taskservice.http.middleware import AccessLog, RequestContextMiddleware
 from taskservice.http.tasks import task_handlers
+from taskservice.metrics import CONTENT_TYPE, Metrics
 from taskservice.ports.repository import HealthCheck
 from taskservice.usecases.tasks import TaskUseCases
 
@@ -73,7 +76,10 @@ def build_http_app(
     cors_origins: Sequence[str] = (),
     lifespan: Lifespan | None = None,
     access_log: AccessLog | None = None,
+    quiet_access_log: AccessLog | None = None,
     request_timeout: float | None = None,
+    metrics: Metrics | None = None,
+    metrics_token: str | None = None,
 ) -> RequestContextMiddleware:
     api = Router(
         path=api_prefix or "/",
@@ -87,8 +93,9 @@ def build_http_app(
         tags=["tasks"],
     )
     ui_plugins, ui_files = api_docs()
+    scrape = [metrics_handler(metrics.exposition, content_type=CONTENT_TYPE, token=metrics_token)] if metrics else []
     litestar = Litestar(
-        route_handlers=[api, *health_handlers(database, timeout=readiness_timeout), *ui_files],
+        route_handlers=[api, *health_handlers(database, timeout=readiness_timeout), *scrape, *ui_files],
         exception_handlers=build_exception_handlers(expose_causes=expose_causes),
         # The task routes read bodies themselves (schemas.read_body) with the same limit.
         request_max_body_size=max_body_bytes,
@@ -106,5 +113,12 @@ def build_http_app(
         debug=False,
     )
     return RequestContextMiddleware(
-        litestar, access_log, static_prefix=f"{UI_ASSETS}/", request_timeout=request_timeout
+        litestar,
+        access_log,
+        static_prefix=f"{UI_ASSETS}/",
+        request_timeout=request_timeout,
+        observe=metrics.observe if metrics else None,
+        # Probes and scrapes come every few seconds: counted, but logged only at DEBUG.
+        quiet_paths=("/readyz", METRICS_PATH),
+        quiet_access_log=quiet_access_log,
     )

@@ -1,4 +1,5 @@
-"""Probes: /healthz (the process answers; no I/O) and /readyz (the database answers)."""
+"""Probes: /healthz (the process answers; no I/O) and /readyz (the database answers, and how full
+its pool is)."""
 
 import asyncio
 import time
@@ -22,6 +23,10 @@ class Check(msgspec.Struct, frozen=True, omit_defaults=True):
     status: Literal["ok", "error"]
     latency_ms: float
     error: str | None = None
+    # This worker's connections: how many the pool may hold, how many are lent out (absent for the
+    # in-memory store, which has none).
+    size: int | None = None
+    in_use: int | None = None
 
 
 class Readiness(msgspec.Struct, frozen=True):
@@ -56,9 +61,13 @@ def health_handlers(database: HealthCheck, *, timeout: float) -> list[HTTPRouteH
         except Exception as error:  # noqa: BLE001 - any failure means "not ready"
             problem = type(error).__name__
         latency = round((time.perf_counter() - started) * 1000, 2)
+        pool = database.pool()
+        size, in_use = pool if pool is not None else (None, None)
         if problem is None:
-            return Response(Readiness(status="ready", checks={"database": Check("ok", latency)}))
-        checks = {"database": msgspec.structs.asdict(Check("error", latency, problem))}
+            check = Check("ok", latency, size=size, in_use=in_use)
+            return Response(Readiness(status="ready", checks={"database": check}))
+        check = Check("error", latency, problem, size=size, in_use=in_use)
+        checks = {"database": msgspec.to_builtins(check)}  # without the absent pool figures
         return error_response(  # pyright: ignore[reportReturnType]
             503,
             "service_unavailable",

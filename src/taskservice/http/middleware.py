@@ -17,12 +17,13 @@ The request timeout is here too, as the one place that sees every request: past 
 handling is cancelled (a unit of work in progress rolls back as it unwinds) and the caller gets
 `504 timeout`, unless the response has started, which then just ends.
 The security headers are added here too, for the same reason: a router 404 or 405 needs them
-as much as any other response.
+as much as any other response. So is each request's metric (`observe`, with the duration the
+access line has), with the route template Litestar's router left in the scope, if it matched one.
 """
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, Final
 
 import msgspec
@@ -50,15 +51,18 @@ _log = structlog.get_logger("taskservice.http")
 # Writes the one access line of a request from its method, path, status, the seconds it took and
 # the client address as the ASGI scope gives it; the request id comes from request_context.
 AccessLog = Callable[[str, str, int, float, "Sequence[Any] | None"], None]
+# Counts a request from its method, route template (None: no route matched), status and seconds.
+RequestObserver = Callable[[str, "str | None", int, float], None]
 
 
-def structlog_access_log() -> AccessLog:
+def structlog_access_log(level: str = "info") -> AccessLog:
     """The access line through structlog as configured now; the composition root passes the
     cheaper writer of the same JSON line in qa/prod (logs.access_log)."""
     logger = structlog.get_logger("taskservice.access").bind()
+    log = getattr(logger, level)
 
     def write(method: str, path: str, status: int, seconds: float, client: Sequence[Any] | None) -> None:
-        logger.info(
+        log(
             "request",
             method=method,
             path=path,
@@ -78,12 +82,19 @@ class RequestContextMiddleware:
         *,
         static_prefix: str | None = None,
         request_timeout: float | None = None,
+        observe: RequestObserver | None = None,
+        quiet_paths: Collection[str] = (),
+        quiet_access_log: AccessLog | None = None,
     ) -> None:
-        """`static_prefix`: the path under which static files are served, which may be cached."""
+        """`static_prefix`: the path under which static files are served, which may be cached.
+        `quiet_paths` (probes, scrapes) write their access line with `quiet_access_log`, at DEBUG."""
         self.app = app
         self._access_log = access_log or structlog_access_log()
         self._static_prefix = static_prefix
         self._request_timeout = request_timeout
+        self._observe = observe
+        self._quiet_paths = frozenset(quiet_paths)
+        self._quiet_access_log = quiet_access_log or structlog_access_log("debug")
 
     def _extra_for(self, path: str) -> Headers:
         if self._static_prefix is not None and path.startswith(self._static_prefix):
@@ -155,7 +166,15 @@ class RequestContextMiddleware:
                 details = {"timeout_seconds": self._request_timeout} if timed_out else {}
                 await _send_error(send, status, (header, *extra), request_id, details)
         finally:
-            self._access_log(method, scope["path"], status, time.perf_counter() - started, scope.get("client"))
+            self._done(method, scope, status, time.perf_counter() - started)
+
+    def _done(self, method: str, scope: Mapping[str, Any], status: int, seconds: float) -> None:
+        """Count the request and write its access line."""
+        if self._observe is not None:
+            self._observe(method, scope.get("path_template"), status, seconds)
+        path = scope["path"]
+        log = self._quiet_access_log if path in self._quiet_paths else self._access_log
+        log(method, path, status, seconds, scope.get("client"))
 
 
 _GENERIC_ERRORS: Final = {

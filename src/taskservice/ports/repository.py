@@ -2,7 +2,7 @@
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from taskservice.domain.listing import TaskPage, TaskQuery
 from taskservice.domain.task import Task, TaskDraft
@@ -46,7 +46,18 @@ class TaskRepository(Protocol):
         ...
 
 
+class PoolUsage(NamedTuple):
+    """A store's connections: how many it may hold (`size`) and how many are taken now."""
+
+    size: int
+    in_use: int
+
+
 class HealthCheck(Protocol):
     async def ping(self) -> None:
         """Make one real round-trip to the store; raise if it does not answer."""
+        ...
+
+    def pool(self) -> PoolUsage | None:
+        """The connections right now, without I/O; None for a store that has none (memory) or is closed."""
         ...

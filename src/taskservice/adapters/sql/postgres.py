@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from taskservice.adapters.sql.compiled import Row, StatementCache
 from taskservice.adapters.sql.errors import POSTGRES_ERRORS, from_postgres, is_disconnect
+from taskservice.ports.repository import PoolUsage
 
 CLIENT_TIMEOUT_MARGIN: Final = 0.5
 
@@ -62,6 +63,13 @@ class PostgresDatabase:
                 await asyncio.wait_for(pool.close(), self._pool_timeout)
             except (*POSTGRES_ERRORS, TimeoutError):
                 pool.terminate()
+
+    def pool(self) -> PoolUsage | None:
+        """Its capacity (DB_POOL_SIZE) and the connections lent out now; None while closed."""
+        pool = self._pool
+        if pool is None:
+            return None
+        return PoolUsage(pool.get_max_size(), pool.get_size() - pool.get_idle_size())
 
     def session(self) -> "PostgresSession":
         return PostgresSession(self)

@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from taskservice.adapters.sql.compiled import Row, StatementCache
 from taskservice.adapters.sql.errors import from_sqlite
+from taskservice.ports.repository import PoolUsage
 
 
 def configure_connection(connection: Any, busy_timeout_ms: int = 0) -> None:
@@ -74,6 +75,13 @@ class SqliteDatabase:
         connections, self._connections = self._connections, None
         for connection in connections or ():
             connection.close()
+
+    def pool(self) -> PoolUsage | None:
+        """Its two connections, each in use while a unit of work holds it (the write connection from
+        a write's SAVEPOINT to its end, the read one for a list's snapshot); None while closed."""
+        if self._connections is None:
+            return None
+        return PoolUsage(len(self._connections), int(self._writer.locked()) + int(self._reader.locked()))
 
     def session(self) -> "SqliteSession":
         return SqliteSession(self)

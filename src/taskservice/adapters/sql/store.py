@@ -15,6 +15,7 @@ from taskservice.adapters.sql.postgres import PostgresDatabase
 from taskservice.adapters.sql.repository import PING, SqlTaskRepository
 from taskservice.adapters.sql.session import SqlSession
 from taskservice.adapters.sql.sqlite import SqliteDatabase
+from taskservice.ports.repository import PoolUsage
 
 
 def sqlite_path(database_url: str) -> str | None:
@@ -80,6 +81,9 @@ class SqlStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._database.session())
+
+    def pool(self) -> PoolUsage | None:
+        return self._database.pool()
 
     async def ping(self) -> None:
         session = self._database.session()
