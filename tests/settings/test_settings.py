@@ -123,8 +123,9 @@ def test_a_bad_value_is_one_line_naming_the_variable_and_what_it_accepts(
     assert "\n" not in message
 
 
-# An empty list is a value: CORS_ORIGINS= turns CORS off (test_cors_origins.py).
-@pytest.mark.parametrize("variable", [name for name in EVERY_VARIABLE if name != "CORS_ORIGINS"])
+# An empty list is a value: CORS_ORIGINS= turns CORS off (test_cors_origins.py), METRICS_TOKEN= opens
+# /metrics again (test_metrics_token.py).
+@pytest.mark.parametrize("variable", [name for name in EVERY_VARIABLE if name not in ("CORS_ORIGINS", "METRICS_TOKEN")])
 def test_an_empty_value_is_refused_for_every_other_setting(variable: str) -> None:
     error = refusal(**{variable: ""})
     assert error.variable == variable

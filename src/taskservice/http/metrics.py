@@ -10,7 +10,7 @@ from typing import Annotated
 
 from litestar import Response, get
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from taskservice.http.errors import error_response
 
@@ -25,7 +25,7 @@ def metrics_handler(exposition: Callable[[], bytes], *, content_type: str, token
     # Not in the OpenAPI document: it is the operators' endpoint (docs/operations.md), not the API's.
     @get(PATH, include_in_schema=False, sync_to_thread=False)
     def metrics(
-        authorization: Annotated[str | None, Parameter(header="authorization", required=False)] = None,
+        authorization: Annotated[str | None, HeaderParameter(name="authorization", required=False)] = None,
     ) -> Response[bytes]:
         if expected is not None and not _presents(authorization, expected):
             return error_response(  # pyright: ignore[reportReturnType]
