@@ -60,6 +60,11 @@ class Service:
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
+    def pid(self) -> int:
+        """The process started (with WORKERS > 1, the supervisor whose children the workers are)."""
+        return self._running().pid
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
