@@ -90,3 +90,18 @@ def origins(raw: str) -> tuple[str, ...]:
                 f"not {origin!r}"
             )
     return allowed
+
+
+def otlp_endpoint(raw: str) -> str | None:
+    """The OTLP/HTTP base URL traces go to (spans are posted to its `/v1/traces`, as the OpenTelemetry
+    SDK does with this variable); empty: none, tracing off, so a later .env file can turn it off again."""
+    if not raw:
+        return None
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError("expected the collector's OTLP/HTTP base URL, such as http://otel-collector:4318")
+    return raw.rstrip("/")

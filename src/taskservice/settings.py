@@ -12,7 +12,16 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from taskservice.setting_values import boolean, enum_of, host_name, origins, path_prefix, seconds, whole_number
+from taskservice.setting_values import (
+    boolean,
+    enum_of,
+    host_name,
+    origins,
+    otlp_endpoint,
+    path_prefix,
+    seconds,
+    whole_number,
+)
 
 T = TypeVar("T")
 
@@ -73,6 +82,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     shutdown_timeout: float = 10.0
     event_queue_size: int = 10_000
     cors_origins: tuple[str, ...] = ()  # none: CORS is off
+    otel_exporter_otlp_endpoint: str | None = None  # none: tracing is off (tracing.py)
 
     @property
     def is_dev(self) -> bool:
@@ -129,6 +139,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         shutdown_timeout=get("SHUTDOWN_TIMEOUT", seconds, defaults.shutdown_timeout),
         event_queue_size=get("EVENT_QUEUE_SIZE", whole_number(1, 10_000_000), defaults.event_queue_size),
         cors_origins=get("CORS_ORIGINS", origins, defaults.cors_origins),
+        otel_exporter_otlp_endpoint=get(
+            "OTEL_EXPORTER_OTLP_ENDPOINT", otlp_endpoint, defaults.otel_exporter_otlp_endpoint
+        ),
     )
     if settings.default_list_limit > settings.max_list_limit:
         # Name the one the operator set: that is the one to fix.

@@ -123,8 +123,11 @@ def test_a_bad_value_is_one_line_naming_the_variable_and_what_it_accepts(
     assert "\n" not in message
 
 
-# An empty list is a value: CORS_ORIGINS= turns CORS off (test_cors_origins.py).
-@pytest.mark.parametrize("variable", [name for name in EVERY_VARIABLE if name != "CORS_ORIGINS"])
+# An empty list is a value: CORS_ORIGINS= turns CORS off (test_cors_origins.py), and
+# OTEL_EXPORTER_OTLP_ENDPOINT= turns tracing off, as OpenTelemetry's SDK reads it (test_otlp_endpoint.py).
+@pytest.mark.parametrize(
+    "variable", [name for name in EVERY_VARIABLE if name not in ("CORS_ORIGINS", "OTEL_EXPORTER_OTLP_ENDPOINT")]
+)
 def test_an_empty_value_is_refused_for_every_other_setting(variable: str) -> None:
     error = refusal(**{variable: ""})
     assert error.variable == variable

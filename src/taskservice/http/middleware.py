@@ -84,13 +84,24 @@ class RequestContextMiddleware:
         self._access_log = access_log or structlog_access_log()
         self._static_prefix = static_prefix
         self._request_timeout = request_timeout
+        self._handle: ASGIApp = self._handle_request
+
+    def wrap(self, outer: Callable[[ASGIApp], ASGIApp], inner: Callable[[ASGIApp], ASGIApp]) -> None:
+        """Handle every request inside `outer` (around all of this, the access line included) and
+        run the app inside `inner`: how tracing.py puts each request's span around both."""
+        self.app = inner(self.app)
+        self._handle = outer(self._handle_request)
 
     def _extra_for(self, path: str) -> Headers:
         if self._static_prefix is not None and path.startswith(self._static_prefix):
             return _SECURITY
         return _API_HEADERS
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # A plain call handing back the handling's awaitable: no coroutine frame of its own.
+        return self._handle(scope, receive, send)
+
+    async def _handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
