@@ -97,9 +97,10 @@ class RequestContextMiddleware:
             return _SECURITY
         return _API_HEADERS
 
-    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        # A plain call handing back the handling's awaitable: no coroutine frame of its own.
-        return self._handle(scope, receive, send)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A coroutine function, not a plain call returning one: servers (uvicorn) tell ASGI 3 from
+        # ASGI 2 by that.
+        await self._handle(scope, receive, send)
 
     async def _handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
