@@ -3,6 +3,7 @@ a continued `traceparent`, and the trace id in the request's log lines. The app 
 when it stops, so each test reads the receiver after its client has closed."""
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from taskservice.ports.unit_of_work import Store
 from tests.conftest import make_settings
 from tests.ops.fakes import ChattyOnGet
 from tests.otlp import CLIENT, SERVER, ReceivedSpan, Receiver, children_of, receiving
+from tests.process import free_port
 
 TITLE = "trace me 7f3a"  # a value no statement text may carry
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,3 +136,18 @@ def test_with_tracing_off_no_tracing_code_is_loaded() -> None:
         timeout=120,
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+async def test_a_collector_that_is_down_loses_spans_not_requests(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, sqlite_url: str
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "1")  # seconds: the last export at shutdown gives up soon
+    settings = make_settings(DATABASE_URL=sqlite_url, OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{free_port()}")
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        for number in range(3):
+            assert (
+                await client.post("/v1/tasks", json={"title": f"{TITLE} {number}", "priority": 1})
+            ).status_code == 201
+        assert (await client.get("/v1/tasks")).json()["total"] == 3
+    # The spans could not be sent: said once the exporter gave up, in the log, not to any caller.
+    assert any(r.name.startswith("opentelemetry.exporter") and r.levelno >= logging.WARNING for r in caplog.records)
