@@ -7,7 +7,7 @@ pass fakes for `store` and `clock`, and extra event listeners to observe what ha
 import asyncio
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from litestar import Litestar
 
@@ -26,18 +26,32 @@ from taskservice.ports.unit_of_work import Store
 from taskservice.settings import MEMORY_URL, Settings, load_settings
 from taskservice.usecases.tasks import TaskUseCases
 
+if TYPE_CHECKING:
+    from taskservice.tracing import Tracing
+
 # How long one listener may take with one event before it is abandoned (and logged).
 EVENT_LISTENER_TIMEOUT: Final = 5.0
 
 
-def build_store(settings: Settings) -> SqlStore:
+def build_store(settings: Settings, tracing: "Tracing | None" = None) -> SqlStore:
     """The SQL store DATABASE_URL names (not yet open: `SqlStore.open`)."""
     return SqlStore(
         settings.database_url,
         pool_size=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout,
         statement_timeout=settings.db_statement_timeout,
+        sqlite_statement_span=tracing.sqlite_statement_span if tracing is not None else None,
     )
+
+
+def build_tracing(settings: Settings) -> "Tracing | None":
+    """OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, else None. Imported only then:
+    with tracing off, OpenTelemetry is not even loaded."""
+    if settings.otel_exporter_otlp_endpoint is None:
+        return None
+    from taskservice.tracing import Tracing  # noqa: PLC0415
+
+    return Tracing(settings.otel_exporter_otlp_endpoint)
 
 
 def create_app(
@@ -51,11 +65,12 @@ def create_app(
     """The whole service. `serving`: this process is the server (not a test or a script), so
     the garbage collector is tuned for it once start-up is done (gc_tuning.py)."""
     sql: SqlStore | None = None
+    tracing = build_tracing(settings)
     if store is None:
         if settings.database_url == MEMORY_URL:
             store = MemoryStore()
         else:
-            store = sql = build_store(settings)
+            store = sql = build_store(settings, tracing)
     dispatcher = EventDispatcher(
         default_registry(*listeners),
         queue_size=settings.event_queue_size,
@@ -70,6 +85,8 @@ def create_app(
             await sql.open(migrate=settings.migrate_on_start)
         await dispatcher.start()
         sampler = asyncio.create_task(metrics.run_sampler(), name="metrics-sampler")
+        if tracing is not None:
+            tracing.start()
         if serving:
             tune_for_serving()
         try:
@@ -82,9 +99,11 @@ def create_app(
             if sql is not None:
                 await sql.close()
             metrics.process_exiting()
+            if tracing is not None:
+                await tracing.stop()
             flush_logs()
 
-    return build_http_app(
+    app = build_http_app(
         tasks,
         store,
         api_prefix=settings.api_prefix,
@@ -101,6 +120,11 @@ def create_app(
         metrics=metrics,
         metrics_token=settings.metrics_token,
     )
+    if tracing is not None:
+        from taskservice.tracing import name_by_route  # noqa: PLC0415 - only when tracing is on
+
+        app.wrap(tracing.server_span, name_by_route)
+    return app
 
 
 def app_from_environment() -> RequestContextMiddleware:

@@ -17,6 +17,8 @@ Why it is built this way (ECOSYSTEM trap 7):
   may exit without running `atexit`), and the lines of several workers do not mix.
 - The access line, the one line every request writes, is encoded from one struct in qa/prod
   (`access_log`): the generic chain was worth more than 5 % of a route (docs/performance.md).
+  With tracing on, every line, the access line included, goes through the chain, whose
+  `add_trace_ids` (tracing.py) adds the request span's `trace_id` and `span_id`.
 """
 
 import logging
@@ -137,8 +139,8 @@ def access_log(
     six processors) cost ~7 µs more per request, 15-20 % of a /healthz and ~7 % of a GET by id
     (docs/performance.md). It is the very line the chain makes (a test compares them).
     """
-    if not settings.json_logs:
-        return None
+    if not settings.json_logs or settings.otel_exporter_otlp_endpoint is not None:
+        return None  # with tracing on, the chain's processors add the trace and span ids
     if logging.getLevelNamesMapping()[settings.log_level.value] > logging.getLevelNamesMapping()[level.upper()]:
         return _no_access_line
     out = structlog.BytesLogger(_STDOUT, name=_ACCESS_LOGGER)
@@ -181,6 +183,11 @@ def configure_logging(settings: Settings) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_request_id,
     ]
+    if settings.otel_exporter_otlp_endpoint is not None:
+        # Imported only when tracing is on: OpenTelemetry is not even loaded otherwise.
+        from taskservice.tracing import add_trace_ids  # noqa: PLC0415
+
+        shared.append(add_trace_ids)
     ours: list[Processor]
     library: list[Processor]
     if settings.json_logs:

@@ -102,3 +102,18 @@ def bearer_token(raw: str) -> str | None:
     if len(raw) < 16 or not set(raw) <= _TOKEN_CHARACTERS:
         raise ValueError("expected at least 16 characters of A-Z a-z 0-9 - . _ ~ + / = (e.g. openssl rand -hex 32)")
     return raw
+
+
+def otlp_endpoint(raw: str) -> str | None:
+    """The OTLP/HTTP base URL traces go to (spans are posted to its `/v1/traces`, as the OpenTelemetry
+    SDK does with this variable); empty: none, tracing off, so a later .env file can turn it off again."""
+    if not raw:
+        return None
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError("expected the collector's OTLP/HTTP base URL, such as http://otel-collector:4318")
+    return raw.rstrip("/")

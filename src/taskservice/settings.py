@@ -18,6 +18,7 @@ from taskservice.setting_values import (
     enum_of,
     host_name,
     origins,
+    otlp_endpoint,
     path_prefix,
     seconds,
     whole_number,
@@ -84,6 +85,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     event_queue_size: int = 10_000
     cors_origins: tuple[str, ...] = ()  # none: CORS is off
     metrics_token: str | None = None  # none: /metrics is open
+    otel_exporter_otlp_endpoint: str | None = None  # none: tracing is off (tracing.py)
 
     @property
     def is_dev(self) -> bool:
@@ -141,6 +143,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         event_queue_size=get("EVENT_QUEUE_SIZE", whole_number(1, 10_000_000), defaults.event_queue_size),
         cors_origins=get("CORS_ORIGINS", origins, defaults.cors_origins),
         metrics_token=get("METRICS_TOKEN", bearer_token, defaults.metrics_token),
+        otel_exporter_otlp_endpoint=get(
+            "OTEL_EXPORTER_OTLP_ENDPOINT", otlp_endpoint, defaults.otel_exporter_otlp_endpoint
+        ),
     )
     if settings.default_list_limit > settings.max_list_limit:
         # Name the one the operator set: that is the one to fix.

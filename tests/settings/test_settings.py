@@ -124,8 +124,12 @@ def test_a_bad_value_is_one_line_naming_the_variable_and_what_it_accepts(
 
 
 # An empty list is a value: CORS_ORIGINS= turns CORS off (test_cors_origins.py), METRICS_TOKEN= opens
-# /metrics again (test_metrics_token.py).
-@pytest.mark.parametrize("variable", [name for name in EVERY_VARIABLE if name not in ("CORS_ORIGINS", "METRICS_TOKEN")])
+# /metrics again (test_metrics_token.py), and OTEL_EXPORTER_OTLP_ENDPOINT= turns tracing off, as
+# OpenTelemetry's SDK reads it (test_otlp_endpoint.py).
+_EMPTY_IS_A_VALUE = ("CORS_ORIGINS", "METRICS_TOKEN", "OTEL_EXPORTER_OTLP_ENDPOINT")
+
+
+@pytest.mark.parametrize("variable", [name for name in EVERY_VARIABLE if name not in _EMPTY_IS_A_VALUE])
 def test_an_empty_value_is_refused_for_every_other_setting(variable: str) -> None:
     error = refusal(**{variable: ""})
     assert error.variable == variable

@@ -95,6 +95,13 @@ class RequestContextMiddleware:
         self._observe = observe
         self._quiet_paths = frozenset(quiet_paths)
         self._quiet_access_log = quiet_access_log or structlog_access_log("debug")
+        self._handle: ASGIApp = self._handle_request
+
+    def wrap(self, outer: Callable[[ASGIApp], ASGIApp], inner: Callable[[ASGIApp], ASGIApp]) -> None:
+        """Handle every request inside `outer` (around all of this, the access line included) and
+        run the app inside `inner`: how tracing.py puts each request's span around both."""
+        self.app = inner(self.app)
+        self._handle = outer(self._handle_request)
 
     def _extra_for(self, path: str) -> Headers:
         if self._static_prefix is not None and path.startswith(self._static_prefix):
@@ -102,6 +109,11 @@ class RequestContextMiddleware:
         return _API_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A coroutine function, not a plain call returning one: servers (uvicorn) tell ASGI 3 from
+        # ASGI 2 by that.
+        await self._handle(scope, receive, send)
+
+    async def _handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

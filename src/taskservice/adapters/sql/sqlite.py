@@ -19,7 +19,8 @@ cost is its COMMIT (a WAL frame per page it dirtied), so the writes of one loop 
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy.dialects import sqlite
@@ -28,6 +29,11 @@ from sqlalchemy.sql.elements import ClauseElement
 from taskservice.adapters.sql.compiled import Row, StatementCache
 from taskservice.adapters.sql.errors import from_sqlite
 from taskservice.ports.repository import PoolUsage
+
+# Opens the span of one statement, given its SQL text (placeholders, never values): tracing.py's,
+# when tracing is on. OpenTelemetry's sqlite3 instrumentation traces only cursors made by
+# `connection.cursor()`, and these connections run statements through `connection.execute`.
+StatementSpan = Callable[[str], AbstractContextManager[object]]
 
 
 def configure_connection(connection: Any, busy_timeout_ms: int = 0) -> None:
@@ -48,9 +54,10 @@ def configure_connection(connection: Any, busy_timeout_ms: int = 0) -> None:
 class SqliteDatabase:
     """The process's two connections to one SQLite file, opened by `open`."""
 
-    def __init__(self, path: str, *, busy_timeout: float) -> None:
+    def __init__(self, path: str, *, busy_timeout: float, statement_span: StatementSpan | None = None) -> None:
         self.path = path
         self.busy_timeout = busy_timeout
+        self._statement_span = statement_span
         self.statements = StatementCache(sqlite.dialect(paramstyle="named"))
         self._connections: tuple[sqlite3.Connection, sqlite3.Connection] | None = None
         self._writer, self._reader = asyncio.Lock(), asyncio.Lock()
@@ -96,7 +103,11 @@ class SqliteDatabase:
     ) -> list[Row]:
         compiled = self.statements[statement]
         try:
-            raw = connection.execute(compiled.sql, compiled.parameters(params or {})).fetchall()
+            if self._statement_span is None:
+                raw = connection.execute(compiled.sql, compiled.parameters(params or {})).fetchall()
+            else:
+                with self._statement_span(compiled.sql):
+                    raw = connection.execute(compiled.sql, compiled.parameters(params or {})).fetchall()
         except sqlite3.Error as error:
             mapped = from_sqlite(error)
             if self._batch is not None and not connection.in_transaction:

@@ -14,7 +14,7 @@ from taskservice.adapters.sql.migrations import create_engine, require_head, upg
 from taskservice.adapters.sql.postgres import PostgresDatabase
 from taskservice.adapters.sql.repository import PING, SqlTaskRepository
 from taskservice.adapters.sql.session import SqlSession
-from taskservice.adapters.sql.sqlite import SqliteDatabase
+from taskservice.adapters.sql.sqlite import SqliteDatabase, StatementSpan
 from taskservice.ports.repository import PoolUsage
 
 
@@ -56,11 +56,14 @@ class SqlStore:
         pool_timeout: float = 5.0,
         statement_timeout: float = 5.0,
         sqlite_busy_timeout: float = 5.0,
+        sqlite_statement_span: StatementSpan | None = None,
     ) -> None:
+        """`sqlite_statement_span`: a span around each statement on SQLite (tracing.py). PostgreSQL's
+        statements are traced by OpenTelemetry's asyncpg instrumentation, which sees every call."""
         self._url = database_url
         path = sqlite_path(database_url)
         self._database = (
-            SqliteDatabase(path, busy_timeout=sqlite_busy_timeout)
+            SqliteDatabase(path, busy_timeout=sqlite_busy_timeout, statement_span=sqlite_statement_span)
             if path is not None
             else PostgresDatabase(
                 database_url, pool_size=pool_size, pool_timeout=pool_timeout, statement_timeout=statement_timeout
