@@ -90,6 +90,7 @@ def create_app(
         lifespan=lifespan,
         access_log=access_log(settings),
         request_timeout=settings.request_timeout,
+        body_timeout=settings.body_timeout,
     )
 
 

@@ -12,7 +12,16 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from taskservice.setting_values import boolean, enum_of, host_name, origins, path_prefix, seconds, whole_number
+from taskservice.setting_values import (
+    boolean,
+    enum_of,
+    host_name,
+    origins,
+    path_prefix,
+    seconds,
+    trusted_proxies,
+    whole_number,
+)
 
 T = TypeVar("T")
 
@@ -76,6 +85,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     shutdown_timeout: float = 10.0
     event_queue_size: int = 10_000
     cors_origins: tuple[str, ...] = ()  # none: CORS is off
+    forwarded_allow_ips: str = "127.0.0.1,::1"  # whose X-Forwarded-For/-Proto are believed
 
     @property
     def is_dev(self) -> bool:
@@ -135,6 +145,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         shutdown_timeout=get("SHUTDOWN_TIMEOUT", seconds, defaults.shutdown_timeout),
         event_queue_size=get("EVENT_QUEUE_SIZE", whole_number(1, 10_000_000), defaults.event_queue_size),
         cors_origins=get("CORS_ORIGINS", origins, defaults.cors_origins),
+        forwarded_allow_ips=get("FORWARDED_ALLOW_IPS", trusted_proxies, defaults.forwarded_allow_ips),
     )
     if settings.default_list_limit > settings.max_list_limit:
         # Name the one the operator set: that is the one to fix.

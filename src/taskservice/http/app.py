@@ -74,6 +74,7 @@ def build_http_app(
     lifespan: Lifespan | None = None,
     access_log: AccessLog | None = None,
     request_timeout: float | None = None,
+    body_timeout: float | None = None,
 ) -> RequestContextMiddleware:
     api = Router(
         path=api_prefix or "/",
@@ -106,5 +107,9 @@ def build_http_app(
         debug=False,
     )
     return RequestContextMiddleware(
-        litestar, access_log, static_prefix=f"{UI_ASSETS}/", request_timeout=request_timeout
+        litestar,
+        access_log,
+        static_prefix=f"{UI_ASSETS}/",
+        request_timeout=request_timeout,
+        body_timeout=body_timeout,
     )

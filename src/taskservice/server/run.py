@@ -38,6 +38,8 @@ def server_config(settings: Settings) -> Config:
         timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
         server_header=False,
         timeout_keep_alive=IDLE_TIMEOUT,
+        # From settings (so .env files count too), not from uvicorn's own read of the environment.
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         # A class (here a partial of one) instead of "httptools": uvicorn calls it per connection.
         http=partial(  # pyright: ignore[reportArgumentType] - a factory of protocols, as uvicorn uses it
             BoundedHttpToolsProtocol,
