@@ -1,16 +1,21 @@
 # syntax=docker/dockerfile:1
-# taskservice: `docker build -t taskservice .`, then `docker run -p 8000:8000 -v taskservice-data:/data taskservice`
+# taskservice: `docker build -t taskservice .`, then `docker run -p 127.0.0.1:8000:8000 -v taskservice-data:/data taskservice`
 # (SQLite on the volume), or `docker compose up` (PostgreSQL). docs/operations.md explains every setting.
-
-# The version CI tests on (the suite also passes on 3.12: PYTHON_VERSION=3.12 builds it).
-ARG PYTHON_VERSION=3.11
+#
+# Base images are pinned by digest: a rebuild starts from the very same bytes, whatever the tag
+# points to by then. Python: python:3.11.10-slim-bookworm (the version line CI tests; the suite
+# also passes on 3.12), digest as recorded by Renovate in github.com/nalabelle/build
+# (images/digests.Dockerfile); it could not be pulled where this file was written: check it with
+# `docker buildx imagetools inspect python:3.11.10-slim-bookworm` and move both FROM lines together.
 
 # uv, pinned: the same resolver that wrote uv.lock installs from it.
+# PLACEHOLDER: pin by digest too (`docker buildx imagetools inspect ghcr.io/astral-sh/uv:0.13.9`).
 FROM ghcr.io/astral-sh/uv:0.13.9 AS uv
 
 # ---- build: resolve nothing, install exactly what uv.lock says ----------------------------
-FROM python:${PYTHON_VERSION}-slim-bookworm AS build
+FROM python:3.11.10-slim-bookworm@sha256:5148c0e4bbb64271bca1d3322360ebf4bfb7564507ae32dd639322e4952a6b16 AS build
 COPY --from=uv /uv /bin/uv
+# Bytecode compiled at build time (start-up reads .pyc files, the read-only image cannot write them).
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
     UV_PYTHON_DOWNLOADS=0 \
@@ -20,23 +25,34 @@ WORKDIR /app
 # --no-default-groups leaves out every dependency group, the default `nox` one included.
 COPY pyproject.toml uv.lock README.md ./
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-default-groups --no-install-project
-# Then the project itself. It stays in the project layout (/app/src, /app/migrations,
-# /app/pyproject.toml): `taskservice migrate` and migrate-on-start find Alembic's scripts there.
+    uv sync --frozen --no-default-groups --no-install-project --no-editable
+# Then the project itself, installed as a package (not a link to /app/src). pyproject.toml
+# ([tool.alembic]) and migrations/ stay in /app, the working directory, where `taskservice
+# migrate` and migrate-on-start find them.
 COPY src ./src
 COPY migrations ./migrations
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-default-groups
+    uv sync --frozen --no-default-groups --no-editable
 
-# ---- runtime: the slim base, the virtualenv and the sources; no uv, no compilers ----------
-FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime
+# ---- runtime: the slim base, the virtualenv and the migrations; no uv, no sources ---------
+FROM python:3.11.10-slim-bookworm@sha256:5148c0e4bbb64271bca1d3322360ebf4bfb7564507ae32dd639322e4952a6b16 AS runtime
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="taskservice" \
+      org.opencontainers.image.description="The team's canonical list of tasks, over HTTP/JSON." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.base.name="docker.io/library/python:3.11.10-slim-bookworm" \
+      org.opencontainers.image.base.digest="sha256:5148c0e4bbb64271bca1d3322360ebf4bfb7564507ae32dd639322e4952a6b16"
 RUN groupadd --system --gid 10001 taskservice \
     && useradd --system --no-log-init --uid 10001 --gid taskservice --home-dir /app --shell /usr/sbin/nologin taskservice \
     && mkdir /data \
     && chown taskservice:taskservice /data
 WORKDIR /app
 # Owned by root and read-only to the service user: only /data is writable.
-COPY --from=build /app /app
+COPY --from=build /app/.venv /app/.venv
+COPY --from=build /app/pyproject.toml /app/pyproject.toml
+COPY --from=build /app/migrations /app/migrations
 ENV PATH="/app/.venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

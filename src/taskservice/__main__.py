@@ -7,7 +7,6 @@ log line and exit code 1, before the port is bound, so there is never a half-sta
 
 import argparse
 import asyncio
-import math
 import signal
 import sys
 import urllib.error
@@ -103,28 +102,17 @@ def serve(settings: Settings) -> int:
     if settings.migrate_on_start and not _upgrade_database(settings):
         return EXIT_DATABASE
 
-    import uvicorn
+    from taskservice.server.run import run_server
 
     # uvicorn re-raises the signal that stopped it once it has shut down gracefully, to get the
     # signal's default action; for SIGTERM that is death by signal (exit 143), which would turn
     # a clean stop into a failure for the container runtime. The work is done by then: exit 0.
-    # (SIGINT already ends as a KeyboardInterrupt that uvicorn.run swallows.) A SIGTERM in the
+    # (SIGINT already ends as a KeyboardInterrupt that uvicorn swallows.) A SIGTERM in the
     # instant before uvicorn installs its own handlers lands here too and simply ends start-up.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     # Every worker writes its metrics there, so that /metrics adds them all up (metrics_dir.py).
     with shared_metrics_dir(settings.workers):
-        uvicorn.run(
-            "taskservice.bootstrap:app_from_environment",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_config=None,  # taskservice.logs already owns logging, in this process and each worker
-            access_log=False,  # the request-context middleware writes the one access line
-            # In-flight requests get this long after SIGTERM; the lifespan then drains events.
-            timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
-            server_header=False,
-        )
+        run_server(settings)  # uvicorn, its settings and its supervisor: taskservice/server/
     return 0
 
 

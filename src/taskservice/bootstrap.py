@@ -119,6 +119,7 @@ def create_app(
         request_timeout=settings.request_timeout,
         metrics=metrics,
         metrics_token=settings.metrics_token,
+        body_timeout=settings.body_timeout,
     )
     if tracing is not None:
         from taskservice.tracing import name_by_route  # noqa: PLC0415 - only when tracing is on

@@ -1,6 +1,7 @@
 """Converters from a setting's raw text to its value; each raises ValueError saying what it accepts."""
 
 import enum
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -117,3 +118,18 @@ def otlp_endpoint(raw: str) -> str | None:
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise ValueError("expected the collector's OTLP/HTTP base URL, such as http://otel-collector:4318")
     return raw.rstrip("/")
+
+
+def trusted_proxies(raw: str) -> str:
+    """`*`, or comma-separated IP addresses and networks (10.0.0.0/8), as uvicorn takes them."""
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts:
+        raise ValueError("expected *, or IP addresses and networks separated by commas")
+    if parts == ["*"]:
+        return "*"
+    for part in parts:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError(f"expected *, or IP addresses and networks separated by commas; not {part!r}") from None
+    return ",".join(parts)

@@ -21,6 +21,7 @@ from taskservice.setting_values import (
     otlp_endpoint,
     path_prefix,
     seconds,
+    trusted_proxies,
     whole_number,
 )
 
@@ -81,11 +82,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_statement_timeout: float = 5.0
     readiness_timeout: float = 2.0
     request_timeout: float = 30.0
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    max_header_bytes: int = 16 * 1024
     shutdown_timeout: float = 10.0
     event_queue_size: int = 10_000
     cors_origins: tuple[str, ...] = ()  # none: CORS is off
     metrics_token: str | None = None  # none: /metrics is open
     otel_exporter_otlp_endpoint: str | None = None  # none: tracing is off (tracing.py)
+    forwarded_allow_ips: str = "127.0.0.1,::1"  # whose X-Forwarded-For/-Proto are believed
 
     @property
     def is_dev(self) -> bool:
@@ -139,6 +144,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         db_statement_timeout=get("DB_STATEMENT_TIMEOUT", seconds, defaults.db_statement_timeout),
         readiness_timeout=get("READINESS_TIMEOUT", seconds, defaults.readiness_timeout),
         request_timeout=get("REQUEST_TIMEOUT", seconds, defaults.request_timeout),
+        header_timeout=get("HEADER_TIMEOUT", seconds, defaults.header_timeout),
+        body_timeout=get("BODY_TIMEOUT", seconds, defaults.body_timeout),
+        max_header_bytes=get("MAX_HEADER_BYTES", whole_number(1024, 1024 * 1024), defaults.max_header_bytes),
         shutdown_timeout=get("SHUTDOWN_TIMEOUT", seconds, defaults.shutdown_timeout),
         event_queue_size=get("EVENT_QUEUE_SIZE", whole_number(1, 10_000_000), defaults.event_queue_size),
         cors_origins=get("CORS_ORIGINS", origins, defaults.cors_origins),
@@ -146,6 +154,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         otel_exporter_otlp_endpoint=get(
             "OTEL_EXPORTER_OTLP_ENDPOINT", otlp_endpoint, defaults.otel_exporter_otlp_endpoint
         ),
+        forwarded_allow_ips=get("FORWARDED_ALLOW_IPS", trusted_proxies, defaults.forwarded_allow_ips),
     )
     if settings.default_list_limit > settings.max_list_limit:
         # Name the one the operator set: that is the one to fix.

@@ -1,8 +1,13 @@
 """The container's command, run natively: the Dockerfile's CMD, HEALTHCHECK and ENV (and compose's
 environment on top) start a service that answers, reports itself healthy, logs JSON lines and
-stops cleanly on `docker stop`'s SIGTERM. No container engine runs here; this is the next best thing."""
+stops cleanly on `docker stop`'s SIGTERM. No container engine runs here; this is the next best thing:
+the image's /app is rebuilt in a temporary directory as the Dockerfile builds it (the project
+installed non-editable from uv.lock with its bytecode compiled, no dependency group; pyproject.toml
+and migrations/ beside the virtualenv), and the command runs there."""
 
 import json
+import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +16,8 @@ import httpx
 import pytest
 
 from tests.databases import fresh_postgres_database
-from tests.ops.container import compose, dockerfile_stages, exec_form, healthcheck_command, interpolate
-from tests.process import executable, running
+from tests.ops.container import ROOT, compose, dockerfile_stages, exec_form, healthcheck_command, interpolate
+from tests.process import running
 
 pytestmark = pytest.mark.e2e
 
@@ -20,10 +25,30 @@ RUNTIME = dockerfile_stages()[-1]
 IMAGE_ENV = {name: value for name, value in RUNTIME.env().items() if name != "PATH"}  # PATH: this venv's bin
 
 
-def resolve(argv: list[str]) -> list[str]:
-    """The image finds console scripts on PATH=/app/.venv/bin; here they are in this venv."""
+@pytest.fixture(scope="module")
+def app_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The image's /app: `uv sync --frozen --no-default-groups --no-editable` into app/.venv, with
+    pyproject.toml and migrations/ copied beside it (what the runtime stage copies from the build)."""
+    app = tmp_path_factory.mktemp("image") / "app"
+    app.mkdir()
+    uv = shutil.which("uv")
+    assert uv is not None, "uv must be on PATH to build the image's virtualenv"
+    subprocess.run(
+        [uv, "sync", "--frozen", "--no-default-groups", "--no-editable", "--quiet"],
+        cwd=ROOT,
+        env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(app / ".venv"), "UV_COMPILE_BYTECODE": "1"},
+        check=True,
+        timeout=600,
+    )
+    shutil.copy(ROOT / "pyproject.toml", app / "pyproject.toml")
+    shutil.copytree(ROOT / "migrations", app / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
+    return app
+
+
+def resolve(argv: list[str], app: Path) -> list[str]:
+    """The image finds console scripts on PATH=/app/.venv/bin."""
     program, *arguments = argv
-    return [executable(program), *arguments]
+    return [str(app / ".venv" / "bin" / program), *arguments]
 
 
 @pytest.fixture
@@ -40,19 +65,22 @@ def image_environment(tmp_path: Path) -> dict[str, str]:
 
 def compose_environment(database_url: str) -> dict[str, str]:
     app = compose()["services"]["app"]
-    values = {name: interpolate(str(value), {"POSTGRES_PASSWORD": "pw"}) for name, value in app["environment"].items()}
+    values = {name: interpolate(str(value), {"APP_DB_PASSWORD": "pw"}) for name, value in app["environment"].items()}
     assert values["DATABASE_URL"].startswith("postgresql+asyncpg://taskservice:pw@db:5432/")
     # The `db` host exists only on compose's network: here the test server's fresh database stands in.
     return {**IMAGE_ENV, **values, "DATABASE_URL": database_url}
 
 
-def run_as_the_container_would(environment: dict[str, str], workdir: Path) -> None:
+def run_as_the_container_would(environment: dict[str, str], app: Path) -> None:
     # `running` sets PORT to a free port: the container's 8000 may be taken on this host.
-    with running(workdir, environment, argv=resolve(exec_form(RUNTIME.last("CMD")))) as server:
+    assert RUNTIME.last("WORKDIR") == "/app"
+    environment = {**environment, "PATH": f"{app / '.venv' / 'bin'}:/usr/bin:/bin"}
+    (app / "taskservice.log").unlink(missing_ok=True)  # the log of this run only (the app dir is shared)
+    with running(app, environment, argv=resolve(exec_form(RUNTIME.last("CMD")), app)) as server:
         healthcheck = subprocess.run(
-            resolve(healthcheck_command(RUNTIME.last("HEALTHCHECK"))),
-            env={"PATH": "/usr/bin:/bin", **environment, "PORT": str(server.port)},
-            cwd=workdir,
+            resolve(healthcheck_command(RUNTIME.last("HEALTHCHECK")), app),
+            env={**environment, "PORT": str(server.port)},
+            cwd=app,
             capture_output=True,
             timeout=30,
             check=False,
@@ -75,13 +103,26 @@ def run_as_the_container_would(environment: dict[str, str], workdir: Path) -> No
     assert all(r["level"] in ("info", "debug") for r in records)
 
 
-def test_the_image_command_serves_sqlite_on_its_volume_and_stops_cleanly(tmp_path: Path) -> None:
-    run_as_the_container_would(image_environment(tmp_path), tmp_path)
+def test_the_image_command_serves_sqlite_on_its_volume_and_stops_cleanly(tmp_path: Path, app_dir: Path) -> None:
+    run_as_the_container_would(image_environment(tmp_path), app_dir)
     assert (tmp_path / "data" / "taskservice.db").is_file()
+
+
+def test_the_image_runs_the_installed_package_not_the_sources(app_dir: Path) -> None:
+    found = subprocess.run(
+        [str(app_dir / ".venv" / "bin" / "python"), "-c", "import taskservice; print(taskservice.__file__)"],
+        cwd=app_dir,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    location = Path(found.stdout.strip())
+    assert location.is_relative_to(app_dir / ".venv" / "lib")  # not a link back to src/
+    assert list(location.parent.glob("__pycache__/*.pyc"))  # compiled at build time
 
 
 @pytest.mark.postgres
 def test_the_compose_app_serves_postgres_migrated_on_start_and_stops_cleanly(
-    tmp_path: Path, compose_database_url: str
+    compose_database_url: str, app_dir: Path
 ) -> None:
-    run_as_the_container_would(compose_environment(compose_database_url), tmp_path)
+    run_as_the_container_would(compose_environment(compose_database_url), app_dir)

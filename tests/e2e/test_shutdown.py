@@ -101,11 +101,26 @@ def test_requests_in_flight_when_the_signal_arrives_all_complete_and_the_process
     assert events[-1].startswith("Finished server process")
 
 
-def test_a_request_that_never_finishes_is_cut_off_after_the_shutdown_timeout(tmp_path: Path) -> None:
+def test_a_request_that_never_finishes_is_answered_503_at_the_shutdown_timeout(tmp_path: Path) -> None:
     with running(tmp_path, environment(SHUTDOWN_TIMEOUT="1"), argv=[executable("taskservice")]) as server:
-        stalled, _ = start_create(server.port, 0)  # its body never comes
+        stalled, _ = start_create(server.port, 0)  # its body never comes (BODY_TIMEOUT is 10 s)
         with stalled:
             server.signal(signal.SIGTERM)
             assert server.wait() == 0
-        events = [r["event"] for r in log_records(server)]
+            received = b""
+            while chunk := stalled.recv(65536):
+                received += chunk
+        records = log_records(server)
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in lines[1:])}
+    assert lines[0] == "HTTP/1.1 503 Service Unavailable"  # not uvicorn's plain-text 500
+    assert headers["content-type"] == "application/json"
+    assert headers["retry-after"] == "1"
+    assert json.loads(body)["error"]["code"] == "service_unavailable"
+    access = [r for r in records if r["logger"] == "taskservice.access" and r["request_id"] == "flight-0"]
+    assert [r["status"] for r in access] == [503]
+    events = [r["event"] for r in records]
+    assert "request_cancelled_at_shutdown" in events
+    assert "Exception in ASGI application\n" not in events
     assert "Application shutdown complete." in events

@@ -200,3 +200,15 @@ def test_settings_are_frozen() -> None:
 )
 def test_an_in_memory_sqlite_url_is_served_by_the_in_memory_store(database_url: str) -> None:
     assert load(DATABASE_URL=database_url).database_url == "memory://"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("*", "*"), ("10.0.0.5", "10.0.0.5"), (" 172.16.0.0/12 , ::1 ", "172.16.0.0/12,::1")],
+)
+def test_forwarded_allow_ips_takes_star_or_addresses_and_networks(raw: str, expected: str) -> None:
+    assert load(FORWARDED_ALLOW_IPS=raw).forwarded_allow_ips == expected
+
+
+def test_forwarded_allow_ips_refuses_a_host_name() -> None:
+    assert refusal(FORWARDED_ALLOW_IPS="proxy.internal").variable == "FORWARDED_ALLOW_IPS"

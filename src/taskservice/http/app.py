@@ -80,6 +80,7 @@ def build_http_app(
     request_timeout: float | None = None,
     metrics: Metrics | None = None,
     metrics_token: str | None = None,
+    body_timeout: float | None = None,
 ) -> RequestContextMiddleware:
     api = Router(
         path=api_prefix or "/",
@@ -121,4 +122,5 @@ def build_http_app(
         # Probes and scrapes come every few seconds: counted, but logged only at DEBUG.
         quiet_paths=("/readyz", METRICS_PATH),
         quiet_access_log=quiet_access_log,
+        body_timeout=body_timeout,
     )

@@ -17,6 +17,7 @@ from taskservice.domain.errors import (
     StorageUnavailable,
     TaskNotFound,
 )
+from taskservice.http.body_deadline import BodyTimeout
 from taskservice.request_context import current_request_id
 
 Source = Literal["body", "query", "path", "header"]
@@ -146,6 +147,12 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
         # Nothing to log but the access line (status 499); the server drops what is sent now.
         return error_response(CLIENT_CLOSED_REQUEST, "client_closed_request", "The client went away.")
 
+    def on_slow_body(_: Request[Any, Any, Any], error: BodyTimeout) -> Response[ErrorEnvelope]:
+        # The client's doing: the rest of its body is not waited for, the connection is closed.
+        details = {"timeout_seconds": error.seconds}
+        message = "The request body did not arrive in time."
+        return error_response(408, "request_timeout", message, details, {"Connection": "close"})
+
     def on_http_exception(_: Request[Any, Any, Any], error: HTTPException) -> Response[ErrorEnvelope]:
         if isinstance(error, NotFoundException):
             return error_response(404, "not_found", "No such route.")
@@ -176,6 +183,7 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
         ReadOnlyField: on_read_only,
         UnsupportedMediaType: on_media_type,
         ClientDisconnected: on_client_gone,
+        BodyTimeout: on_slow_body,
         HTTPException: on_http_exception,
         Exception: on_unexpected,
     }

@@ -19,6 +19,9 @@ handling is cancelled (a unit of work in progress rolls back as it unwinds) and 
 The security headers are added here too, for the same reason: a router 404 or 405 needs them
 as much as any other response. So is each request's metric (`observe`, with the duration the
 access line has), with the route template Litestar's router left in the scope, if it matched one.
+So is the body's read time (http/body_deadline.py), and the answer
+to a request the server cancels at the end of a graceful stop: `503 service_unavailable`, which
+the caller may retry, not uvicorn's plain-text 500.
 """
 
 import asyncio
@@ -30,7 +33,8 @@ import msgspec
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from taskservice.http.errors import ErrorBody, ErrorEnvelope
+from taskservice.http.body_deadline import body_read_within
+from taskservice.http.errors import RETRY_AFTER_SECONDS, ErrorBody, ErrorEnvelope
 from taskservice.http.request_id import accepted, new_request_id
 from taskservice.request_context import set_request_id
 
@@ -85,6 +89,7 @@ class RequestContextMiddleware:
         observe: RequestObserver | None = None,
         quiet_paths: Collection[str] = (),
         quiet_access_log: AccessLog | None = None,
+        body_timeout: float | None = None,
     ) -> None:
         """`static_prefix`: the path under which static files are served, which may be cached.
         `quiet_paths` (probes, scrapes) write their access line with `quiet_access_log`, at DEBUG."""
@@ -95,6 +100,7 @@ class RequestContextMiddleware:
         self._observe = observe
         self._quiet_paths = frozenset(quiet_paths)
         self._quiet_access_log = quiet_access_log or structlog_access_log("debug")
+        self._body_timeout = body_timeout
         self._handle: ASGIApp = self._handle_request
 
     def wrap(self, outer: Callable[[ASGIApp], ASGIApp], inner: Callable[[ASGIApp], ASGIApp]) -> None:
@@ -122,12 +128,7 @@ class RequestContextMiddleware:
             scope = {**scope, "method": "GET"}
             send = _without_body(send)
         started = time.perf_counter()
-        request_id = ""
-        for name, value in scope["headers"]:
-            if name == _HEADER:
-                request_id = accepted(value)
-                break
-        request_id = request_id or new_request_id()
+        request_id = _request_id(scope["headers"])
         # Handlers, error bodies and every log line of this request read it from here.
         set_request_id(request_id)
         header = (_HEADER, request_id.encode("ascii"))
@@ -162,10 +163,13 @@ class RequestContextMiddleware:
                 return _sent_already()
             return send(message)
 
+        receive = receive if self._body_timeout is None else body_read_within(receive, self._body_timeout)
         deadline = asyncio.timeout(self._request_timeout)
         try:
             async with deadline:
                 await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            status = await _answer_cancelled(send, status, (header, *extra), request_id)
         except Exception as error:  # noqa: BLE001 - last resort: the caller still gets an envelope
             timed_out = isinstance(error, TimeoutError) and deadline.expired()  # ours, not one of the app's
             if timed_out:
@@ -193,8 +197,33 @@ _GENERIC_ERRORS: Final = {
     404: ("not_found", "No such route."),
     405: ("method_not_allowed", "This route does not support the method."),
     500: ("internal_error", "An unexpected error occurred."),
+    503: ("service_unavailable", "The service is stopping; retry the request."),
     504: ("timeout", "The request took longer than the service allows."),
 }
+
+
+def _request_id(headers: Sequence[tuple[bytes, bytes]]) -> str:
+    """The caller's X-Request-ID if it is sane, else a new one."""
+    for name, value in headers:
+        if name == _HEADER:
+            return accepted(value) or new_request_id()
+    return new_request_id()
+
+
+async def _answer_cancelled(send: Send, status: int, headers: Headers, request_id: str) -> int:
+    """Not our deadline (that one ends as TimeoutError): the server cancels what still runs when
+    SHUTDOWN_TIMEOUT is over. The work has unwound (a transaction rolled back), so the caller may
+    retry: 503, unless a response had started. The request ends here, answered: nothing above
+    this task waits for it, so the cancellation stops here. Returns the status sent."""
+    current = asyncio.current_task()
+    if current is not None:
+        current.uncancel()
+    _log.warning("request_cancelled_at_shutdown", response_started=status != 0)
+    if status != 0:
+        return status
+    stopping = ((b"retry-after", RETRY_AFTER_SECONDS.encode()), (b"connection", b"close"))
+    await _send_error(send, 503, (*headers, *stopping), request_id)
+    return 503
 
 
 def _without_body(send: Send) -> Send:

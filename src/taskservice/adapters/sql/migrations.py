@@ -17,7 +17,9 @@ from sqlalchemy.pool import NullPool
 
 from taskservice.adapters.sql.sqlite import configure_connection
 
-# The project root holds pyproject.toml ([tool.alembic]) and migrations/.
+# The project root holds pyproject.toml ([tool.alembic]) and migrations/: four levels above this
+# file in a checkout (an editable install); for a non-editable install (the image: the package in
+# site-packages, the project files in /app), the working directory.
 PROJECT_ROOT = Path(__file__).resolve().parents[4]
 # Any fixed 64-bit number, the same in every process of this service.
 MIGRATION_LOCK_KEY = 0x7461736B73  # "tasks"
@@ -45,9 +47,10 @@ def create_engine(database_url: str, *, connect_timeout: float = 10.0) -> AsyncE
 
 
 def alembic_config() -> Config:
-    if not (PROJECT_ROOT / "migrations").is_dir():
-        raise RuntimeError(f"migrations/ not found under {PROJECT_ROOT}; run from a checkout of the project")
-    return Config(toml_file=str(PROJECT_ROOT / "pyproject.toml"))
+    root = next((r for r in (PROJECT_ROOT, Path.cwd()) if (r / "migrations").is_dir()), None)
+    if root is None:
+        raise RuntimeError(f"migrations/ not found under {PROJECT_ROOT} or {Path.cwd()}; run from the project")
+    return Config(toml_file=str(root / "pyproject.toml"))
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
