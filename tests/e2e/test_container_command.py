@@ -93,12 +93,12 @@ def run_as_the_container_would(environment: dict[str, str], app: Path) -> None:
             assert ready.json()["checks"]["database"]["status"] == "ok"
         assert server.stop() == 0  # docker stop: SIGTERM
         records = [json.loads(line) for line in server.log().splitlines()]  # prod: JSON lines only
-    # /readyz is answered but, like every probe, logs its access line only at DEBUG.
     access = [r for r in records if r["logger"] == "taskservice.access"]
     assert [(r["method"], r["path"], r["status"]) for r in access] == [
         ("GET", "/healthz", 200),  # the start-up wait
         ("GET", "/healthz", 200),  # the HEALTHCHECK command
         ("POST", "/v1/tasks", 201),
+        # /readyz too, but at DEBUG, below prod's INFO (docs/operations.md, Logs)
     ]
     assert all(r["level"] in ("info", "debug") for r in records)
 
