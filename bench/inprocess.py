@@ -10,7 +10,8 @@ ceiling. Pin it to one core as the benchmark pins the server:
     taskset -c 0 uv run python bench/inprocess.py post [--requests 200] [--profile out.prof]
     taskset -c 0 uv run python bench/inprocess.py get --postgres postgresql://postgres@127.0.0.1:5432/test
 
-Scenarios: healthz, get, post, patch, list (status=new), list-all. Seeds a fresh 10,000-task file
+With OTEL_EXPORTER_OTLP_ENDPOINT set, the app traces to it (the process CPU then includes the
+exporter's thread). Scenarios: healthz, get, post, patch, list (status=new), list-all. Seeds a fresh 10,000-task file
 in a temporary directory (or a fresh database on the `--postgres` server, dropped after) each run.
 """
 
@@ -86,7 +87,9 @@ def request_maker(scenario: str) -> Any:
 
 
 async def run(scenario: str, requests: int, database_url: str, log: Path, profile: Path | None) -> None:
-    settings = load_settings({"APP_ENV": "prod", "DATABASE_URL": database_url}, env_dir=Path("/nonexistent"))
+    # Tracing is on as an operator turns it on: OTEL_EXPORTER_OTLP_ENDPOINT in the environment.
+    traced = {k: v for k, v in os.environ.items() if k == "OTEL_EXPORTER_OTLP_ENDPOINT"}
+    settings = load_settings({"APP_ENV": "prod", "DATABASE_URL": database_url, **traced}, env_dir=Path("/nonexistent"))
     sys.stdout = log.open("w")
     configure_logging(settings)
     app = create_app(settings)
