@@ -14,8 +14,8 @@ Two things in uvicorn (0.54) reset them, each fixed here:
   them all, then closes the socket in the same instant (no await in between), and serves them.
 
 New connections are then refused at once, and every connection the kernel accepted is answered.
-gunicorn's arbiter closes its listeners first too, but its UvicornWorker runs the same uvicorn
-server and would lose the queued ones the same way (docs/operations.md, "Shutdown").
+gunicorn's arbiter closes its listeners first too, but its UvicornWorker runs uvicorn's own server
+and lost 1-6 requests per stop in the same probe (docs/operations.md, "Shutdown").
 The supervisor methods below are uvicorn's own, with `DrainingProcess` in place of `Process`.
 """
 
