@@ -1,11 +1,17 @@
 """Identities for tests: users of each role with a key, seeded through the store's own ports, and
 the header that carries a credential."""
 
+from typing import Any
+
 import msgspec
+from litestar.testing import AsyncTestClient, TestClient
 
 from taskservice.adapters.credentials import new_api_key
+from taskservice.bootstrap import create_app
 from taskservice.domain.user import Role, User, UserChanges, UserDraft, apply_user_changes
+from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.ports.unit_of_work import Store
+from taskservice.settings import Settings
 from tests.fakes import T0
 
 
@@ -49,3 +55,25 @@ async def revoke(store: Store, key_id: int) -> None:
     async with store.unit_of_work() as work:
         assert await work.api_keys.remove(key_id) is not None
         await work.commit()
+
+
+def admin_app(settings: Settings, **options: Any) -> tuple[RequestContextMiddleware, str]:
+    """The real app, started with a new key of `admin@localhost`; and that key."""
+    key = new_api_key()
+    return create_app(settings, admin_key=key, **options), key[0]
+
+
+def admin_client(settings: Settings, **options: Any) -> AsyncTestClient[RequestContextMiddleware]:
+    """A client of the real app whose every request carries an admin's API key (through the real
+    authentication: the app's store holds the key's digest)."""
+    app, key = admin_app(settings, **options)
+    client = AsyncTestClient(app=app)
+    client.headers.update(bearer(key))
+    return client
+
+
+def admin_sync_client(settings: Settings, **options: Any) -> TestClient[RequestContextMiddleware]:
+    app, key = admin_app(settings, **options)
+    client = TestClient(app=app)
+    client.headers.update(bearer(key))
+    return client
