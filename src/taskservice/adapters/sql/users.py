@@ -13,7 +13,7 @@ from taskservice.adapters.sql.errors import UniqueViolation
 from taskservice.adapters.sql.session import SqlSession
 from taskservice.adapters.sql.tables import EMAIL_KEY_INDEX, api_keys, users
 from taskservice.domain.errors import DuplicateUser, UserNotFound
-from taskservice.domain.user import ApiKey, Role, User, UserDraft, UserPage
+from taskservice.domain.user import ApiKey, Role, User, UserDraft, UserPage, new_user
 from taskservice.ports.users import KeyOwner, SignInRecord
 
 _USER = tuple(column for column in users.c if column.name not in ("email_key", "password_hash"))  # a User's fields
@@ -24,12 +24,8 @@ _ROLES = {role.value: role for role in Role}
 _ADD_USER = (
     insert(users)
     .values(
-        email=bindparam("w_email"),
-        email_key=bindparam("w_email_key"),
-        name=bindparam("w_name"),
-        role=bindparam("w_role"),
+        **{name: bindparam(f"w_{name}") for name in ("email", "email_key", "name", "role", "password_hash")},
         active=true(),
-        password_hash=bindparam("w_password_hash"),
         created_at=bindparam("now"),
         updated_at=bindparam("now"),
     )
@@ -44,10 +40,7 @@ _UPDATE_USER = (
     update(users)
     .where(users.c.id == bindparam("user_id"))
     .values(
-        name=bindparam("w_name"),
-        role=bindparam("w_role"),
-        active=bindparam("w_active"),
-        updated_at=bindparam("w_updated_at"),
+        **{name: bindparam(f"w_{name}") for name in ("name", "role", "active", "updated_at")},
         password_hash=func.coalesce(bindparam("w_password_hash", type_=Text()), users.c.password_hash),
     )
 )
@@ -129,15 +122,7 @@ class SqlUserRepository(_Repository):
             if error.index != EMAIL_KEY_INDEX:
                 raise
             raise DuplicateUser(draft.email) from None
-        return User(
-            id=rows[0][0],
-            email=draft.email,
-            name=draft.name,
-            role=draft.role,
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
+        return new_user(draft, rows[0][0], now)
 
     async def get(self, user_id: int, *, for_update: bool = False) -> User | None:
         if for_update:
