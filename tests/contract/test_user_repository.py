@@ -144,6 +144,14 @@ class TestSignInRecordAndUpdate:
         assert record is not None
         assert record.password_hash == hashed("first")
 
+    async def test_update_of_a_user_not_stored_stores_nothing(self, store: Store) -> None:
+        user = await add_user(store)
+        ghost = msgspec.structs.replace(user, id=user.id + 1000, name="Ghost")
+        async with store.unit_of_work() as work:
+            await work.users.update(ghost, ("name",), hashed("ghost"))
+            await work.commit()
+        assert (await users_page(store)).items == [user]
+
 
 class TestListAndExists:
     async def test_an_empty_store_has_no_users(self, store: Store) -> None:

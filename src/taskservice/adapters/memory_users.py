@@ -90,8 +90,8 @@ class MemoryUserRepository:
     async def update(self, user: User, changed: Collection[str], password_hash: str | None = None) -> None:  # noqa: ARG002 - whole users are stored
         await self._work.lock()
         stored = self._tables.users.get(user.id)
-        if stored is None:
-            raise UserNotFound(user.id)
+        if stored is None:  # as an UPDATE of no row: nothing (the caller read it for update)
+            return
         # The email (and so its key) never changes: only the record is rewritten.
         hashed = password_hash if password_hash is not None else stored.password_hash
         _write(self._work, self._tables.users, user.id, SignInRecord(user=user, password_hash=hashed))
