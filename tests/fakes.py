@@ -7,7 +7,7 @@ Shared by unit, contract and HTTP tests. Assert on what they hold, not on how th
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Final, NoReturn, Self
+from typing import Final, NoReturn
 
 from taskservice.adapters.memory import MemoryStore, MemoryTaskRepository, MemoryUnitOfWork
 from taskservice.domain.events import TaskEvent
