@@ -36,6 +36,8 @@ async def test_returns_201_with_the_stored_task_and_its_location(client: Client)
         "created_at": task["created_at"],
         "updated_at": task["created_at"],
         "version": 1,
+        "created_by": None,  # no caller, no user: identities come with authentication
+        "updated_by": None,
     }
     assert isinstance(task["id"], int)
     assert task["id"] >= 1

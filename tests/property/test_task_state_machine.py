@@ -126,6 +126,8 @@ class TaskServiceMachine(RuleBasedStateMachine):
             "created_at": task["created_at"],
             "updated_at": task["created_at"],
             "version": 1,
+            "created_by": None,  # no caller, no user: identities come with authentication
+            "updated_by": None,
         }
         self.model.tasks[task["id"]] = task
         self.model.ids_seen.add(task["id"])
