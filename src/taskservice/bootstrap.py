@@ -5,13 +5,22 @@ pass fakes for `store` and `clock`, and extra event listeners to observe what ha
 """
 
 import asyncio
+import secrets
+import sys
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TextIO
 
 from litestar import Litestar
 
 from taskservice.adapters.clock import SystemClock
+from taskservice.adapters.credentials import (
+    MAX_CREDENTIAL_LENGTH,
+    JwtCodec,
+    key_digest,
+    looks_like_api_key,
+    new_api_key,
+)
 from taskservice.adapters.dispatcher import EventDispatcher, Listener
 from taskservice.adapters.listeners import default_registry
 from taskservice.adapters.memory import MemoryStore
@@ -24,6 +33,8 @@ from taskservice.metrics import Metrics
 from taskservice.ports.clock import Clock
 from taskservice.ports.unit_of_work import Store
 from taskservice.settings import MEMORY_URL, Settings, load_settings
+from taskservice.usecases.authenticate import Authenticator
+from taskservice.usecases.first_admin import FIRST_ADMIN_EMAIL, NewKey, create_first_admin, grant_admin_key
 from taskservice.usecases.tasks import TaskUseCases
 
 if TYPE_CHECKING:
@@ -54,6 +65,24 @@ def build_tracing(settings: Settings) -> "Tracing | None":
     return Tracing(settings.otel_exporter_otlp_endpoint)
 
 
+def token_codec(settings: Settings) -> JwtCodec:
+    """Access tokens signed with JWT_SECRET; without one (dev/test), a random secret of this start
+    (the launcher shares one with its workers: __main__.serve)."""
+    return JwtCodec(settings.jwt_secret or secrets.token_urlsafe(48), settings.access_token_ttl)
+
+
+def announce_first_admin(key: str, settings: Settings, out: TextIO) -> None:
+    """The dev start's new admin key, on the console once (never in a log line), ready to copy."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104 - a wildcard bind
+    print(
+        f"\ntaskservice: this database had no users, so {FIRST_ADMIN_EMAIL} (admin) was created.\n"
+        f"Its API key, shown only this once:\n\n    {key}\n\n"
+        f'Try: curl -H "Authorization: Bearer {key}" http://{host}:{settings.port}{settings.api_prefix}/tasks\n',
+        file=out,
+        flush=True,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -61,9 +90,12 @@ def create_app(
     clock: Clock | None = None,
     listeners: Sequence[Listener] = (),
     serving: bool = False,
+    admin_key: NewKey | None = None,
 ) -> RequestContextMiddleware:
     """The whole service. `serving`: this process is the server (not a test or a script), so
-    the garbage collector is tuned for it once start-up is done (gc_tuning.py)."""
+    the garbage collector is tuned for it once start-up is done (gc_tuning.py). `admin_key`
+    (`new_api_key()`): a key the start gives `admin@localhost` (tests hold it); without one, a
+    `dev` start on a store with no users creates that admin and prints its new key."""
     sql: SqlStore | None = None
     tracing = build_tracing(settings)
     if store is None:
@@ -76,13 +108,27 @@ def create_app(
         queue_size=settings.event_queue_size,
         listener_timeout=EVENT_LISTENER_TIMEOUT,
     )
-    tasks = TaskUseCases(store.unit_of_work, clock or SystemClock(), dispatcher)
+    clock = clock or SystemClock()
+    tasks = TaskUseCases(store.unit_of_work, clock, dispatcher)
+    authenticator = Authenticator(
+        store.unit_of_work,
+        token_codec(settings),
+        clock,
+        key_digest=key_digest,
+        is_api_key=looks_like_api_key,
+        ttl=settings.auth_cache_ttl,
+    )
+    units_of_work = store.unit_of_work
     metrics = Metrics(pool=store.pool, backlog=dispatcher.backlog)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None]:
         if sql is not None:
             await sql.open(migrate=settings.migrate_on_start)
+        if admin_key is not None:
+            await grant_admin_key(units_of_work, clock, admin_key)
+        elif settings.is_dev and (key := await create_first_admin(units_of_work, clock, new_api_key)):
+            announce_first_admin(key, settings, sys.stderr)
         await dispatcher.start()
         sampler = asyncio.create_task(metrics.run_sampler(), name="metrics-sampler")
         if tracing is not None:
@@ -106,6 +152,8 @@ def create_app(
     app = build_http_app(
         tasks,
         store,
+        authenticate=authenticator.authenticate,
+        max_credential_length=MAX_CREDENTIAL_LENGTH,
         api_prefix=settings.api_prefix,
         default_limit=settings.default_list_limit,
         max_limit=settings.max_list_limit,

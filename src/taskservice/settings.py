@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from taskservice.setting_values import (
+    Secret,
     bearer_token,
     boolean,
     enum_of,
@@ -21,6 +22,8 @@ from taskservice.setting_values import (
     otlp_endpoint,
     path_prefix,
     seconds,
+    seconds_or_zero,
+    secret,
     trusted_proxies,
     whole_number,
 )
@@ -54,7 +57,7 @@ DEFAULT_DATABASE_FILE: Final = "taskservice.db"
 _SQLITE, _POSTGRES = "sqlite+aiosqlite", "postgresql+asyncpg"
 _SUPPORTED_DRIVERS: Final = (_SQLITE, _POSTGRES)
 _DRIVER_ALIASES: Final = {"postgresql": _POSTGRES, "postgres": _POSTGRES, "sqlite": _SQLITE}
-_SECRETS: Final = frozenset({"METRICS_TOKEN"})  # never echoed in an error
+_SECRETS: Final = frozenset({"JWT_SECRET", "METRICS_TOKEN"})  # never echoed in an error
 
 
 class SettingsError(ValueError):
@@ -91,6 +94,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     metrics_token: str | None = None  # none: /metrics is open
     otel_exporter_otlp_endpoint: str | None = None  # none: tracing is off (tracing.py)
     forwarded_allow_ips: str = "127.0.0.1,::1"  # whose X-Forwarded-For/-Proto are believed
+    jwt_secret: Secret | None = None  # None (dev/test only): a random one per start
+    access_token_ttl: int = 900
+    auth_cache_ttl: float = 5.0
 
     @property
     def is_dev(self) -> bool:
@@ -155,7 +161,14 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
             "OTEL_EXPORTER_OTLP_ENDPOINT", otlp_endpoint, defaults.otel_exporter_otlp_endpoint
         ),
         forwarded_allow_ips=get("FORWARDED_ALLOW_IPS", trusted_proxies, defaults.forwarded_allow_ips),
+        jwt_secret=get("JWT_SECRET", secret, None),
+        access_token_ttl=get("ACCESS_TOKEN_TTL", whole_number(60, 86_400), defaults.access_token_ttl),
+        auth_cache_ttl=get("AUTH_CACHE_TTL", seconds_or_zero, defaults.auth_cache_ttl),
     )
+    if settings.jwt_secret is None and app_env in (AppEnv.QA, AppEnv.PROD):
+        raise SettingsError(
+            "JWT_SECRET", f"required when APP_ENV is {app_env.value} (at least 32 bytes of random text)"
+        )
     if settings.default_list_limit > settings.max_list_limit:
         # Name the one the operator set: that is the one to fix.
         if "MAX_LIST_LIMIT" in values:
@@ -193,8 +206,8 @@ def _parse(name: str, raw: str | None, convert: Callable[[str], T], default: T) 
     except ValueError as error:
         if not value:
             raise SettingsError(name, f"the value is empty (unset it to use the default); {error}") from None
-        shown = redact_url(value) if name == "DATABASE_URL" else "***" if name in _SECRETS else value
-        raise SettingsError(name, f"{shown!r} is not valid; {error}") from None
+        shown = redact_url(value) if name == "DATABASE_URL" else "<hidden>" if name in _SECRETS else repr(value)
+        raise SettingsError(name, f"{shown} is not valid; {error}") from None
 
 
 def _database_url(raw: str) -> str:

@@ -41,7 +41,11 @@ class Launch:
             image = {name: value for name, value in RUNTIME.env().items() if name != "PATH"}
             data = workdir / "data"  # the image's /data volume
             data.mkdir(exist_ok=True)
-            environ = {**image, "DATABASE_URL": image["DATABASE_URL"].replace("////data/", f"///{data}/")}
+            environ = {
+                **image,
+                "DATABASE_URL": image["DATABASE_URL"].replace("////data/", f"///{data}/"),
+                "JWT_SECRET": "an-operator-secret-of-at-least-32-bytes",  # prod: the operator gives one
+            }
         if database_url is not None:
             environ["DATABASE_URL"] = database_url
         return environ
@@ -71,7 +75,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
 @contextmanager
 def serve(launch: Launch, workdir: Path, database_url: str | None) -> Generator[httpx.Client]:
     with running(workdir, launch.environment(workdir, database_url), argv=launch.argv()) as server:
-        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        with httpx.Client(base_url=server.base_url, timeout=10, headers=server.headers) as client:
             yield client
         stop_cleanly(server)
 

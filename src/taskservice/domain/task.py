@@ -39,6 +39,9 @@ class Task(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     updated_at: datetime
     version: int
+    # Who created the task and who last changed it (user ids; None before identities existed).
+    created_by: int | None = None
+    updated_by: int | None = None
 
     @property
     def title_key(self) -> str:
@@ -127,8 +130,8 @@ def make_changes(
     )
 
 
-def new_task(draft: TaskDraft, task_id: int, now: datetime) -> Task:
-    """The task a store holds once it has stored `draft` under `task_id` at `now`."""
+def new_task(draft: TaskDraft, task_id: int, now: datetime, actor_id: int | None = None) -> Task:
+    """The task a store holds once it has stored `draft` under `task_id` at `now`, made by `actor_id`."""
     return Task(
         id=task_id,
         title=draft.title,
@@ -138,6 +141,8 @@ def new_task(draft: TaskDraft, task_id: int, now: datetime) -> Task:
         created_at=now,
         updated_at=now,
         version=1,
+        created_by=actor_id,
+        updated_by=actor_id,
     )
 
 
@@ -151,12 +156,15 @@ def next_updated_at(previous: datetime, now: datetime) -> datetime:
     return now if now > previous else previous + timedelta(microseconds=1)
 
 
-def apply_changes(task: Task, changes: TaskChanges, now: datetime) -> tuple[Task, tuple[str, ...]]:
+def apply_changes(
+    task: Task, changes: TaskChanges, now: datetime, actor_id: int | None = None
+) -> tuple[Task, tuple[str, ...]]:
     """Return the task after `changes` and the names of the fields that really changed.
 
     A value equal to the stored one is not a change: if nothing changes, the task comes back
     as it was (same `updated_at`, same `version`). A title that differs only in case or
-    outer whitespace is a change of the title but keeps its key.
+    outer whitespace is a change of the title but keeps its key. An effective change records
+    `actor_id` as `updated_by`.
     """
     updates: dict[str, object] = {}
     for name in MUTABLE_FIELDS:
@@ -167,6 +175,10 @@ def apply_changes(task: Task, changes: TaskChanges, now: datetime) -> tuple[Task
         return task, ()
     changed = tuple(updates)
     updated = msgspec.structs.replace(
-        task, **updates, updated_at=next_updated_at(task.updated_at, now), version=task.version + 1
+        task,
+        **updates,
+        updated_at=next_updated_at(task.updated_at, now),
+        version=task.version + 1,
+        updated_by=actor_id,
     )
     return updated, changed

@@ -7,11 +7,20 @@ from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import OpenAPIRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components
 
 # Litestar annotates `directories` with a bare os.PathLike, which strict pyright reads as partly unknown.
 from litestar.static_files import create_static_files_router  # pyright: ignore[reportUnknownVariableType]
 from openapi_ui_bundles import redoc, swagger_ui
 
+from taskservice.http.access import (
+    BEARER_SCHEME,
+    BEARER_SECURITY_SCHEME,
+    Authenticate,
+    access_guard,
+    authentication,
+    open_paths,
+)
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.health import health_handlers
 from taskservice.http.metrics import PATH as METRICS_PATH
@@ -67,6 +76,8 @@ def build_http_app(
     tasks: TaskUseCases,
     database: HealthCheck,
     *,
+    authenticate: Authenticate,
+    max_credential_length: int,
     api_prefix: str,
     default_limit: int,
     max_limit: int,
@@ -95,9 +106,14 @@ def build_http_app(
     )
     ui_plugins, ui_files = api_docs()
     scrape = [metrics_handler(metrics.exposition, content_type=CONTENT_TYPE, token=metrics_token)] if metrics else []
+    open_patterns = open_paths(api_prefix)
     litestar = Litestar(
         route_handlers=[api, *health_handlers(database, timeout=readiness_timeout), *scrape, *ui_files],
         exception_handlers=build_exception_handlers(expose_causes=expose_causes),
+        # Authentication runs after routing (an unknown route is a 404 for anyone) and before the
+        # guards and the handler's own checks of path, query and body.
+        middleware=[authentication(authenticate, max_length=max_credential_length, open_patterns=open_patterns)],
+        guards=[access_guard(open_patterns)],
         # The task routes read bodies themselves (schemas.read_body) with the same limit.
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
@@ -106,6 +122,8 @@ def build_http_app(
             description="The team's canonical list of tasks.",
             path="/schema",
             render_plugins=ui_plugins,
+            # Declared once; each protected operation names it (access.protected).
+            components=Components(security_schemes={BEARER_SCHEME: BEARER_SECURITY_SCHEME}),
         ),
         cors_config=cors(cors_origins),
         lifespan=[lifespan] if lifespan is not None else [],

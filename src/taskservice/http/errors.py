@@ -13,9 +13,11 @@ from taskservice.domain.errors import (
     DomainError,
     DuplicateTitle,
     EmptyUpdate,
+    Forbidden,
     InvalidField,
     StorageUnavailable,
     TaskNotFound,
+    Unauthenticated,
 )
 from taskservice.http.body_deadline import BodyTimeout
 from taskservice.request_context import current_request_id
@@ -114,6 +116,11 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
                 return validation_response([FieldError("body", error.field, error.message)])
             case EmptyUpdate():
                 return error_response(422, error.code, "The update names no field to change.")
+            case Unauthenticated():
+                # RFC 6750: the scheme to authenticate with; never a hint of what was wrong with a key.
+                return error_response(401, error.code, str(error), None, {"WWW-Authenticate": "Bearer"})
+            case Forbidden():
+                return error_response(403, error.code, str(error))
             case StorageUnavailable():
                 _log.warning("storage_unavailable", reason=error.reason)
                 details = _cause_details(error) if expose_causes else {}

@@ -3,10 +3,10 @@ one use case, and returns a domain value."""
 
 from collections.abc import Generator
 from contextlib import contextmanager
-from typing import cast
+from typing import Any, cast
 
 import msgspec
-from litestar import HttpMethod, Response, delete, get, patch, post, put, route
+from litestar import HttpMethod, Request, Response, delete, get, patch, post, put, route
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
@@ -15,6 +15,8 @@ from litestar.params import FromPath
 from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import TaskPage, TaskQuery
 from taskservice.domain.task import Task
+from taskservice.domain.user import Caller, Role
+from taskservice.http.access import protected
 from taskservice.http.inputs import (
     body_providers,
     check_item_request,
@@ -34,6 +36,8 @@ _ITEM = "/tasks/{task_id:str}"
 
 
 _encode_json = msgspec.json.Encoder().encode
+# The request as a handler that records who sees it: its `user` is the authenticated caller.
+CallerRequest = Request[Caller, Any, Any]
 
 
 def task_response(task: Task, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response[Task]:
@@ -72,12 +76,13 @@ def task_handlers(
             ResponseHeader(name="Location", description="The new task's path.", documentation_only=True, required=True)
         ],
         operation_class=contract_operation(body=TaskCreate),
-        responses=error_responses(409, 413, 415, 422, 500, 503),
+        responses=error_responses(401, 403, 409, 413, 415, 422, 500, 503),
         description="Create a task. `title` and `priority` are required.",
+        **protected(Role.WRITER),
     )
-    async def create_task(fields: NamedDependency[TaskCreate]) -> Response[Task]:
+    async def create_task(request: CallerRequest, fields: NamedDependency[TaskCreate]) -> Response[Task]:
         with _reporting_title_as_sent(fields.title):
-            task = await tasks.create(fields.to_draft(), request_id=current_request_id())
+            task = await tasks.create(fields.to_draft(), request_id=current_request_id(), actor_id=request.user.user_id)
         return task_response(task, status_code=201, headers={"Location": f"{location_prefix}/tasks/{task.id}"})
 
     @get(
@@ -87,8 +92,9 @@ def task_handlers(
         operation_class=contract_operation(
             parameters=list_parameters(default_limit=default_limit, max_limit=max_limit)
         ),
-        responses=error_responses(422, 500, 503),
+        responses=error_responses(401, 422, 500, 503),
         description="List tasks: filter by status, sort, and page; `total` counts every match.",
+        **protected(Role.READER),
     )
     async def list_tasks(listing: NamedDependency[TaskQuery]) -> TaskPage:
         return await tasks.list(listing)
@@ -98,8 +104,9 @@ def task_handlers(
         operation_id="getTask",
         before_request=check_item_request,
         operation_class=item_operation,
-        responses=error_responses(404, 422, 500, 503),
+        responses=error_responses(401, 404, 422, 500, 503),
         description="Fetch one task.",
+        **protected(Role.READER),
     )
     async def get_task(task_id: FromPath[int]) -> Response[Task]:
         return task_response(await tasks.get(task_id))
@@ -110,12 +117,18 @@ def task_handlers(
         before_request=check_item_request,
         dependencies={"fields": create_body},
         operation_class=contract_operation(body=TaskCreate, parameters=(TASK_ID_PARAMETER,)),
-        responses=error_responses(404, 409, 413, 415, 422, 500, 503),
+        responses=error_responses(401, 403, 404, 409, 413, 415, 422, 500, 503),
         description="Replace a task: fields left out take their create defaults.",
+        **protected(Role.WRITER),
     )
-    async def replace_task(task_id: FromPath[int], fields: NamedDependency[TaskCreate]) -> Response[Task]:
+    async def replace_task(
+        request: CallerRequest, task_id: FromPath[int], fields: NamedDependency[TaskCreate]
+    ) -> Response[Task]:
+        actor_id = request.user.user_id
         with _reporting_title_as_sent(fields.title):
-            return task_response(await tasks.replace(task_id, fields.to_draft(), request_id=current_request_id()))
+            return task_response(
+                await tasks.replace(task_id, fields.to_draft(), request_id=current_request_id(), actor_id=actor_id)
+            )
 
     @patch(
         _ITEM,
@@ -126,14 +139,22 @@ def task_handlers(
         operation_class=contract_operation(
             body=TaskPatch, body_rules={"minProperties": 1}, parameters=(TASK_ID_PARAMETER,)
         ),
-        responses=error_responses(404, 409, 413, 415, 422, 500, 503),
+        responses=error_responses(401, 403, 404, 409, 413, 415, 422, 500, 503),
         description="Change the fields present; `null` clears `description`; `{}` is `empty_update`.",
+        **protected(Role.WRITER),
     )
-    async def patch_task(task_id: FromPath[int], changes: NamedDependency[TaskPatch]) -> Response[Task]:
+    async def patch_task(
+        request: CallerRequest, task_id: FromPath[int], changes: NamedDependency[TaskPatch]
+    ) -> Response[Task]:
+        actor_id = request.user.user_id
         if isinstance(changes.title, str):
             with _reporting_title_as_sent(changes.title):
-                return task_response(await tasks.patch(task_id, changes.to_changes(), request_id=current_request_id()))
-        return task_response(await tasks.patch(task_id, changes.to_changes(), request_id=current_request_id()))
+                return task_response(
+                    await tasks.patch(task_id, changes.to_changes(), request_id=current_request_id(), actor_id=actor_id)
+                )
+        return task_response(
+            await tasks.patch(task_id, changes.to_changes(), request_id=current_request_id(), actor_id=actor_id)
+        )
 
     @delete(
         _ITEM,
@@ -141,11 +162,12 @@ def task_handlers(
         operation_id="deleteTask",
         before_request=check_item_request,
         operation_class=item_operation,
-        responses=error_responses(404, 422, 500, 503),
+        responses=error_responses(401, 403, 404, 422, 500, 503),
         description="Delete a task.",
+        **protected(Role.WRITER),
     )
-    async def delete_task(task_id: FromPath[int]) -> None:
-        await tasks.delete(task_id, request_id=current_request_id())
+    async def delete_task(request: CallerRequest, task_id: FromPath[int]) -> None:
+        await tasks.delete(task_id, request_id=current_request_id(), actor_id=request.user.user_id)
 
     handlers = [create_task, list_tasks, get_task, replace_task, patch_task, delete_task]
     # The OPTIONS handlers go first: a path's first handler decides whether Litestar adds its own.

@@ -15,8 +15,9 @@ class TaskRepository(Protocol):
     `StorageUnavailable` when the store cannot be reached or is saturated.
     """
 
-    async def add(self, draft: TaskDraft, now: datetime) -> Task:
-        """Store a new task with a fresh id (never reused), `version` 1 and both timestamps `now`.
+    async def add(self, draft: TaskDraft, now: datetime, actor_id: int | None = None) -> Task:
+        """Store a new task with a fresh id (never reused), `version` 1, both timestamps `now`, and
+        `actor_id` as `created_by` and `updated_by`.
 
         Raises `DuplicateTitle` if another task has the same title key; the store's unique
         index decides, so concurrent adds of one key leave exactly one task.
@@ -32,7 +33,7 @@ class TaskRepository(Protocol):
         """Store `task` over the stored task of its id, read with `for_update` in this unit of work.
 
         `changed`: the caller-owned fields that differ from the stored ones; a store may write
-        only those (and `updated_at`, `version`). Raises `DuplicateTitle` when the new title
+        only those (and `updated_at`, `version`, `updated_by`). Raises `DuplicateTitle` when the new title
         key belongs to another task.
         """
         ...

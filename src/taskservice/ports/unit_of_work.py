@@ -10,11 +10,18 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from taskservice.ports.repository import HealthCheck, TaskRepository
+from taskservice.ports.users import ApiKeyRepository, UserRepository
 
 
 class UnitOfWork(Protocol):
     @property
     def tasks(self) -> TaskRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
 
     async def commit(self) -> None:
         """Make everything written so far durable, at once; the unit of work may go on reading."""
