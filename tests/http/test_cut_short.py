@@ -12,20 +12,32 @@ from litestar.testing import AsyncTestClient
 from litestar.types import ASGIApp, Message
 
 from taskservice.adapters.memory import MemoryStore, MemoryTaskRepository
-from taskservice.bootstrap import create_app
 from taskservice.domain.task import Task
+from taskservice.http.middleware import RequestContextMiddleware
+from tests.auth import admin_app, bearer
 from tests.conftest import make_settings
 from tests.fakes import store_with
 
 BODY = json.dumps({"title": "never stored", "priority": 1}).encode()
 
 
+# The app behind each client of running_app (the test client's own attribute is untyped).
+APPS: dict[int, ASGIApp] = {}
+
+
 class Exchange:
     """One request driven by hand: `incoming` is what the client sends, then it goes silent."""
 
-    def __init__(self, app: ASGIApp, method: str, path: str, incoming: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, client: AsyncTestClient[RequestContextMiddleware], method: str, path: str, incoming: list[dict[str, Any]]
+    ) -> None:
         self.sent: list[dict[str, Any]] = []
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+        app = APPS[id(client)]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(BODY)).encode()),
+            (b"authorization", client.headers["authorization"].encode()),  # the client's admin key
+        ]
         scope: Any = {
             "type": "http",
             "asgi": {"version": "3.0"},
@@ -66,11 +78,13 @@ def half_a_body() -> list[dict[str, Any]]:
     return [{"type": "http.request", "body": BODY[:10], "more_body": True}]
 
 
-async def running_app(store: MemoryStore, **environ: str) -> tuple[ASGIApp, AsyncTestClient[Any]]:
-    app = create_app(make_settings(DATABASE_URL="memory://", **environ), store=store)
+async def running_app(store: MemoryStore, **environ: str) -> AsyncTestClient[RequestContextMiddleware]:
+    app, key = admin_app(make_settings(DATABASE_URL="memory://", **environ), store=store)
     client = AsyncTestClient(app=app)
+    client.headers.update(bearer(key))
+    APPS[id(client)] = app
     await client.__aenter__()  # runs the lifespan
-    return app, client
+    return client
 
 
 class _SlowUpdate(MemoryTaskRepository):
@@ -84,14 +98,16 @@ class _SlowUpdate(MemoryTaskRepository):
 @pytest.mark.parametrize("case", ["waiting for its body", "slow handler"])
 async def test_a_request_cancelled_at_the_end_of_a_stop_gets_a_retryable_503_and_changes_nothing(case: str) -> None:
     store = store_with(_SlowUpdate)
-    app, client = await running_app(store)
+    client = await running_app(store)
     try:
         created = (await client.post("/v1/tasks", json={"title": "kept", "priority": 1})).json()
         if case == "waiting for its body":
-            exchange = Exchange(app, "POST", "/v1/tasks", half_a_body())
+            exchange = Exchange(client, "POST", "/v1/tasks", half_a_body())
         else:
             patch = json.dumps({"title": "changed"}).encode().ljust(len(BODY))  # the header's length
-            exchange = Exchange(app, "PATCH", f"/v1/tasks/{created['id']}", [{"type": "http.request", "body": patch}])
+            exchange = Exchange(
+                client, "PATCH", f"/v1/tasks/{created['id']}", [{"type": "http.request", "body": patch}]
+            )
         await asyncio.sleep(0.05)
         assert not exchange.task.done()
 
@@ -112,9 +128,9 @@ async def test_a_request_cancelled_at_the_end_of_a_stop_gets_a_retryable_503_and
 
 
 async def test_a_body_that_stops_short_of_its_length_gets_408_within_body_timeout_and_changes_nothing() -> None:
-    app, client = await running_app(MemoryStore(), BODY_TIMEOUT="0.2", REQUEST_TIMEOUT="30")
+    client = await running_app(MemoryStore(), BODY_TIMEOUT="0.2", REQUEST_TIMEOUT="30")
     try:
-        exchange = Exchange(app, "POST", "/v1/tasks", half_a_body())
+        exchange = Exchange(client, "POST", "/v1/tasks", half_a_body())
         await asyncio.wait_for(exchange.task, timeout=10)  # bounded well below REQUEST_TIMEOUT
 
         status, headers, body = exchange.response()
@@ -128,13 +144,13 @@ async def test_a_body_that_stops_short_of_its_length_gets_408_within_body_timeou
 
 
 async def test_a_body_that_arrives_in_time_in_parts_is_served() -> None:
-    app, client = await running_app(MemoryStore(), BODY_TIMEOUT="5")
+    client = await running_app(MemoryStore(), BODY_TIMEOUT="5")
     try:
         parts = [
             {"type": "http.request", "body": BODY[:10], "more_body": True},
             {"type": "http.request", "body": BODY[10:], "more_body": False},
         ]
-        exchange = Exchange(app, "POST", "/v1/tasks", parts)
+        exchange = Exchange(client, "POST", "/v1/tasks", parts)
         await asyncio.wait_for(exchange.task, timeout=10)
         status, _, body = exchange.response()
         assert status == 201

@@ -4,9 +4,8 @@ the label, the pool and event backlog gauges, and METRICS_TOKEN."""
 import asyncio
 
 import pytest
-from litestar.testing import AsyncTestClient
 
-from taskservice.bootstrap import create_app
+from tests.auth import admin_client
 from tests.conftest import make_settings
 from tests.events.fakes import HangingListener
 from tests.http.conftest import Client, ClientFactory
@@ -85,7 +84,7 @@ async def test_sql_stores_report_their_pool(client_for: ClientFactory, sqlite_ur
 async def test_events_a_listener_has_not_had_yet_are_counted_with_the_oldest_ones_age() -> None:
     hanging = HangingListener()
     settings = make_settings(DATABASE_URL="memory://", SHUTDOWN_TIMEOUT="3")
-    async with AsyncTestClient(app=create_app(settings, listeners=[hanging])) as client:
+    async with admin_client(settings, listeners=[hanging]) as client:
         for title in ("first", "second"):
             assert (await client.post("/v1/tasks", json={"title": title, "priority": 1})).status_code == 201
 

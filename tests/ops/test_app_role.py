@@ -10,10 +10,9 @@ from typing import Any
 
 import asyncpg  # pyright: ignore[reportMissingTypeStubs]
 import pytest
-from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import make_url
 
-from taskservice.bootstrap import create_app
+from tests.auth import admin_client
 from tests.conftest import make_settings
 from tests.databases import _admin, admin_url, fresh_postgres_database  # pyright: ignore[reportPrivateUsage]
 from tests.ops.container import ROOT, compose
@@ -62,7 +61,7 @@ async def as_role(url: str, sql: str) -> Any:
 
 async def test_the_app_role_migrates_its_schema_and_writes(app_role_url: str) -> None:
     settings = make_settings(DATABASE_URL=app_role_url, MIGRATE_ON_START="true")
-    async with AsyncTestClient(app=create_app(settings)) as client:  # the lifespan migrates
+    async with admin_client(settings) as client:  # the lifespan migrates
         created = await client.post("/v1/tasks", json={"title": "as the app role", "priority": 1})
         assert created.status_code == 201, created.text
         assert (await client.get(f"/v1/tasks/{created.json()['id']}")).status_code == 200
