@@ -17,6 +17,7 @@ from taskservice.adapters.memory import MemoryStore
 from taskservice.adapters.sql.store import SqlStore
 from taskservice.gc_tuning import tune_for_serving
 from taskservice.http.app import build_http_app
+from taskservice.http.limits.setup import RateLimits, build_rate_limits
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.logs import access_log, configure_logging, flush_logs
 from taskservice.ports.clock import Clock
@@ -38,16 +39,23 @@ def build_store(settings: Settings) -> SqlStore:
     )
 
 
+def rate_limits_from_settings(settings: Settings) -> RateLimits:
+    """`RATE_LIMIT` per caller and the sign-in limit, counted in `RATE_LIMIT_STORE`."""
+    return build_rate_limits(settings.rate_limit, settings.rate_limit_store, api_prefix=settings.api_prefix)
+
+
 def create_app(
     settings: Settings,
     *,
     store: Store | None = None,
     clock: Clock | None = None,
     listeners: Sequence[Listener] = (),
+    rate_limits: RateLimits | None = None,
     serving: bool = False,
 ) -> RequestContextMiddleware:
     """The whole service. `serving`: this process is the server (not a test or a script), so
     the garbage collector is tuned for it once start-up is done (gc_tuning.py)."""
+    limits = rate_limits or rate_limits_from_settings(settings)
     sql: SqlStore | None = None
     if store is None:
         if settings.database_url == MEMORY_URL:
@@ -75,6 +83,7 @@ def create_app(
             await dispatcher.stop(drain_timeout=settings.shutdown_timeout)
             if sql is not None:
                 await sql.close()
+            await limits.windows.aclose()
             flush_logs()
 
     return build_http_app(
@@ -90,6 +99,7 @@ def create_app(
         lifespan=lifespan,
         access_log=access_log(settings),
         request_timeout=settings.request_timeout,
+        rate_limits=limits,
     )
 
 

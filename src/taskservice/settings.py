@@ -12,7 +12,18 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from taskservice.setting_values import boolean, enum_of, host_name, origins, path_prefix, seconds, whole_number
+from taskservice.setting_values import (
+    RateUnit,
+    boolean,
+    enum_of,
+    host_name,
+    origins,
+    path_prefix,
+    rate_limit,
+    rate_limit_store,
+    seconds,
+    whole_number,
+)
 
 T = TypeVar("T")
 
@@ -73,6 +84,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     shutdown_timeout: float = 10.0
     event_queue_size: int = 10_000
     cors_origins: tuple[str, ...] = ()  # none: CORS is off
+    rate_limit: tuple[RateUnit, int] | None = ("minute", 6000)  # per caller; None: off
+    rate_limit_store: str = "memory"  # or a Redis URL
 
     @property
     def is_dev(self) -> bool:
@@ -86,10 +99,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def redacted_database_url(self) -> str:
         return redact_url(self.database_url)
 
+    @property
+    def redacted_rate_limit_store(self) -> str:
+        return redact_url(self.rate_limit_store)
+
 
 def redact_url(url: str) -> str:
     """The URL with any password masked, safe to log."""
-    if url == MEMORY_URL:
+    if url in (MEMORY_URL, "memory"):
         return url
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -129,6 +146,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         shutdown_timeout=get("SHUTDOWN_TIMEOUT", seconds, defaults.shutdown_timeout),
         event_queue_size=get("EVENT_QUEUE_SIZE", whole_number(1, 10_000_000), defaults.event_queue_size),
         cors_origins=get("CORS_ORIGINS", origins, defaults.cors_origins),
+        rate_limit=get("RATE_LIMIT", rate_limit, defaults.rate_limit),
+        rate_limit_store=get("RATE_LIMIT_STORE", rate_limit_store, defaults.rate_limit_store),
     )
     if settings.default_list_limit > settings.max_list_limit:
         # Name the one the operator set: that is the one to fix.
@@ -167,7 +186,7 @@ def _parse(name: str, raw: str | None, convert: Callable[[str], T], default: T) 
     except ValueError as error:
         if not value:
             raise SettingsError(name, f"the value is empty (unset it to use the default); {error}") from None
-        shown = redact_url(value) if name == "DATABASE_URL" else value
+        shown = redact_url(value) if name in ("DATABASE_URL", "RATE_LIMIT_STORE") else value
         raise SettingsError(name, f"{shown!r} is not valid; {error}") from None
 
 

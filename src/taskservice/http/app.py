@@ -14,6 +14,7 @@ from openapi_ui_bundles import redoc, swagger_ui
 
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.health import health_handlers
+from taskservice.http.limits.setup import RateLimits
 from taskservice.http.middleware import AccessLog, RequestContextMiddleware
 from taskservice.http.tasks import task_handlers
 from taskservice.ports.repository import HealthCheck
@@ -74,6 +75,7 @@ def build_http_app(
     lifespan: Lifespan | None = None,
     access_log: AccessLog | None = None,
     request_timeout: float | None = None,
+    rate_limits: RateLimits | None = None,
 ) -> RequestContextMiddleware:
     api = Router(
         path=api_prefix or "/",
@@ -100,6 +102,9 @@ def build_http_app(
             render_plugins=ui_plugins,
         ),
         cors_config=cors(cors_origins),
+        # In list order, outermost first: authentication goes before the rate limit, which
+        # counts per authenticated caller (http/limits/caller.py).
+        middleware=[*(rate_limits.middleware if rate_limits else ())],
         lifespan=[lifespan] if lifespan is not None else [],
         # Logging is configured by taskservice.logs; Litestar must not install its own.
         logging_config=None,
