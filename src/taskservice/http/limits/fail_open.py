@@ -14,8 +14,7 @@ from taskservice.http.limits.windows import Hit, Windows
 # TimeoutError included), and the OS's for a socket that could not even be made.
 STORE_ERRORS: Final = (RedisError, OSError)
 WARN_EVERY_SECONDS: Final = 60.0
-
-_log = structlog.get_logger("taskservice.rate_limit")
+LOGGER_NAME: Final = "taskservice.rate_limit"
 
 
 class FailOpen:
@@ -65,7 +64,7 @@ class FailOpen:
         self._backoff = self._first_backoff
         if self._down:
             self._down = False
-            _log.info("rate_limit_store_recovered")
+            structlog.get_logger(LOGGER_NAME).info("rate_limit_store_recovered")
         return hit
 
     async def aclose(self) -> None:
@@ -75,7 +74,8 @@ class FailOpen:
         self._stats.count_fail_open()
         self._unlimited_since_warning += 1
         if self._warned_at is None or now - self._warned_at >= WARN_EVERY_SECONDS:
-            _log.warning(
+            # Looked up when written (rarely): logging as configured now, a test's capture included.
+            structlog.get_logger(LOGGER_NAME).warning(
                 "rate_limit_store_unavailable",
                 error=None if error is None else f"{type(error).__name__}: {error}",
                 served_unlimited=self._unlimited_since_warning,
