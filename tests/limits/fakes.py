@@ -1,6 +1,7 @@
 """Fakes for the rate-limit tests: a clock the test moves, counters whose store is down on demand,
 and — TEST ONLY, until authentication (branch h-auth) is merged — a stand-in for its middleware."""
 
+import asyncio
 from collections.abc import MutableMapping
 from typing import Any, cast
 
@@ -34,6 +35,7 @@ class FlakyWindows:
 
     async def hit(self, key: str, window: int) -> Hit:
         self.calls += 1
+        await asyncio.sleep(0)  # a round trip: other requests run meanwhile
         if self.down:
             raise ConnectionRefusedError("connection refused")
         return await self._inner.hit(key, window)

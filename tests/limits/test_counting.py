@@ -1,5 +1,6 @@
 """Whose budget a request spends, the fixed windows that count it, and the sign-in limiter."""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -42,6 +43,12 @@ async def test_a_window_counts_hits_per_key_until_it_ends_then_starts_again() ->
     assert await windows.hit("a", 60) == Hit(4, 1)  # reset rounds up: never 0 seconds
     clock.now += 0.5
     assert await windows.hit("a", 60) == Hit(1, 60)
+
+
+async def test_concurrent_hits_in_memory_are_each_counted_once() -> None:
+    windows = MemoryWindows()
+    hits = await asyncio.gather(*(windows.hit("k", 60) for _ in range(50)))
+    assert sorted(hit.count for hit in hits) == list(range(1, 51))
 
 
 async def test_sign_in_allows_ten_attempts_a_minute_per_address_then_429s_with_retry_after() -> None:

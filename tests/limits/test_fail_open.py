@@ -1,6 +1,8 @@
 """A store that cannot be reached: requests are served, warned about once a minute, counted, and
 the store is not asked again on every request."""
 
+import asyncio
+
 from structlog.testing import capture_logs
 from structlog.typing import EventDict
 
@@ -66,3 +68,22 @@ async def test_counting_resumes_when_the_store_is_back_and_the_backoff_starts_ov
     clock.now += 1.0
     await windows.hit("k", 60)
     assert store.calls == calls + 2  # the backoff is back to 1 second
+
+
+async def test_concurrent_requests_on_a_store_that_is_up_are_all_counted() -> None:
+    stats, store = RateLimitStats(), FlakyWindows()
+    windows = FailOpen(store, stats=stats)
+    hits = await asyncio.gather(*(windows.hit("k", 60) for _ in range(20)))
+    assert sorted(hit.count for hit in hits if hit is not None) == list(range(1, 21))
+    assert stats.fail_opens == 0
+
+
+async def test_while_the_store_is_down_one_request_at_a_time_tries_it() -> None:
+    clock, stats, store = MovableClock(), RateLimitStats(), FlakyWindows()
+    windows = FailOpen(store, stats=stats, clock=clock)
+    store.down = True
+    await windows.hit("k", 60)
+    clock.now += 5.0  # past the backoff
+    calls = store.calls
+    assert await asyncio.gather(*(windows.hit("k", 60) for _ in range(20))) == [None] * 20
+    assert store.calls == calls + 1

@@ -51,11 +51,15 @@ class FailOpen:
         if now < self._retry_at:
             self._served_open(now, None)
             return None
-        # Set before trying, so that requests arriving while this one waits on the store do not try too.
-        self._retry_at = now + self._backoff
+        if self._down:
+            # This request probes the store; those arriving while it waits do not try too. (While
+            # the store is up, concurrent requests all go to it: a hang costs each the timeout.)
+            self._retry_at = now + self._backoff
         try:
             hit = await self._inner.hit(key, window)
         except STORE_ERRORS as error:
+            now = self._clock()
+            self._retry_at = now + self._backoff
             self._backoff = min(self._backoff * 2, self._max_backoff)
             self._down = True
             self._served_open(now, error)
