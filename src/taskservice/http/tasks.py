@@ -72,7 +72,7 @@ def task_handlers(
             ResponseHeader(name="Location", description="The new task's path.", documentation_only=True, required=True)
         ],
         operation_class=contract_operation(body=TaskCreate),
-        responses=error_responses(409, 413, 415, 422, 500, 503),
+        responses=error_responses(409, 413, 415, 422, 429, 500, 503),
         description="Create a task. `title` and `priority` are required.",
     )
     async def create_task(fields: NamedDependency[TaskCreate]) -> Response[Task]:
@@ -87,7 +87,7 @@ def task_handlers(
         operation_class=contract_operation(
             parameters=list_parameters(default_limit=default_limit, max_limit=max_limit)
         ),
-        responses=error_responses(422, 500, 503),
+        responses=error_responses(422, 429, 500, 503),
         description="List tasks: filter by status, sort, and page; `total` counts every match.",
     )
     async def list_tasks(listing: NamedDependency[TaskQuery]) -> TaskPage:
@@ -98,7 +98,7 @@ def task_handlers(
         operation_id="getTask",
         before_request=check_item_request,
         operation_class=item_operation,
-        responses=error_responses(404, 422, 500, 503),
+        responses=error_responses(404, 422, 429, 500, 503),
         description="Fetch one task.",
     )
     async def get_task(task_id: FromPath[int]) -> Response[Task]:
@@ -110,7 +110,7 @@ def task_handlers(
         before_request=check_item_request,
         dependencies={"fields": create_body},
         operation_class=contract_operation(body=TaskCreate, parameters=(TASK_ID_PARAMETER,)),
-        responses=error_responses(404, 409, 413, 415, 422, 500, 503),
+        responses=error_responses(404, 409, 413, 415, 422, 429, 500, 503),
         description="Replace a task: fields left out take their create defaults.",
     )
     async def replace_task(task_id: FromPath[int], fields: NamedDependency[TaskCreate]) -> Response[Task]:
@@ -126,7 +126,7 @@ def task_handlers(
         operation_class=contract_operation(
             body=TaskPatch, body_rules={"minProperties": 1}, parameters=(TASK_ID_PARAMETER,)
         ),
-        responses=error_responses(404, 409, 413, 415, 422, 500, 503),
+        responses=error_responses(404, 409, 413, 415, 422, 429, 500, 503),
         description="Change the fields present; `null` clears `description`; `{}` is `empty_update`.",
     )
     async def patch_task(task_id: FromPath[int], changes: NamedDependency[TaskPatch]) -> Response[Task]:
@@ -141,7 +141,7 @@ def task_handlers(
         operation_id="deleteTask",
         before_request=check_item_request,
         operation_class=item_operation,
-        responses=error_responses(404, 422, 500, 503),
+        responses=error_responses(404, 422, 429, 500, 503),
         description="Delete a task.",
     )
     async def delete_task(task_id: FromPath[int]) -> None:

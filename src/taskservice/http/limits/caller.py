@@ -3,12 +3,12 @@
 
 What is Litestar's here: the middleware's place in the stack, its exclusion of paths and of
 handlers with `opt={"rate_limit_exempt": True}`, its configuration, and the exception (a
-`TooManyRequestsException`). What is replaced, because it falls short: its
-`__call__`, whose get-and-set of a timestamp list under a process lock is not atomic across
-workers, costs O(limit) per request and turns a store error into a 500; the cache key, made from the
-scope without building a `Request`; and the send wrapper
-that adds the `RateLimit-*` headers (the same names, without Litestar's extra
-`RateLimit-Policy`), which cost a GET more than the counting (docs/performance.md).
+`TooManyRequestsException`). What is replaced, because it falls short: its `__call__`, whose
+get-and-set of a timestamp list under a process lock is not atomic across workers, costs
+O(limit) per request and turns a store error into a 500; its cache key, made here from the
+scope without building a `Request`; and its send wrapper for the `RateLimit-*` headers (the
+same names, without Litestar's extra `RateLimit-Policy`), which alone cost a GET more than the
+counting (docs/performance.md).
 
 It must run after authentication, which sets `scope["user"]` to a `Caller`: place
 `limits.middleware` right after the authentication middleware in `Litestar(middleware=[...])`
