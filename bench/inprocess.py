@@ -87,9 +87,10 @@ def request_maker(scenario: str) -> Any:
 
 async def run(scenario: str, requests: int, database_url: str, log: Path, profile: Path | None) -> None:
     # The rate limit runs on every request, but the clients' one address must not reach it (as in
-    # bench/servers.py); RATE_LIMIT=off in the environment measures without it.
+    # bench/servers.py); RATE_LIMIT=off in the environment measures without it, and
+    # RATE_LIMIT_STORE=redis://… with Redis.
     environ = {"APP_ENV": "prod", "DATABASE_URL": database_url, "RATE_LIMIT": "1000000000/minute"}
-    environ |= {"RATE_LIMIT": os.environ["RATE_LIMIT"]} if "RATE_LIMIT" in os.environ else {}
+    environ |= {name: os.environ[name] for name in ("RATE_LIMIT", "RATE_LIMIT_STORE") if name in os.environ}
     settings = load_settings(environ, env_dir=Path("/nonexistent"))
     sys.stdout = log.open("w")
     configure_logging(settings)
