@@ -87,9 +87,14 @@ def request_maker(scenario: str) -> Any:
 
 
 async def run(scenario: str, requests: int, database_url: str, log: Path, profile: Path | None) -> None:
-    # Tracing is on as an operator turns it on: OTEL_EXPORTER_OTLP_ENDPOINT in the environment.
-    traced = {k: v for k, v in os.environ.items() if k == "OTEL_EXPORTER_OTLP_ENDPOINT"}
-    settings = load_settings({"APP_ENV": "prod", "DATABASE_URL": database_url, **traced}, env_dir=Path("/nonexistent"))
+    # The rate limit runs on every request, but the clients' one address must not reach it (as in
+    # bench/servers.py); RATE_LIMIT=off in the environment measures without it, and
+    # RATE_LIMIT_STORE=redis://… with Redis. Tracing is on as an operator turns it on:
+    # OTEL_EXPORTER_OTLP_ENDPOINT in the environment.
+    environ = {"APP_ENV": "prod", "DATABASE_URL": database_url, "RATE_LIMIT": "1000000000/minute"}
+    passed = ("RATE_LIMIT", "RATE_LIMIT_STORE", "OTEL_EXPORTER_OTLP_ENDPOINT")
+    environ |= {name: os.environ[name] for name in passed if name in os.environ}
+    settings = load_settings(environ, env_dir=Path("/nonexistent"))
     sys.stdout = log.open("w")
     configure_logging(settings)
     app = create_app(settings)

@@ -98,6 +98,8 @@ def serve(settings: Settings) -> int:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level.value,
+        rate_limit="off" if settings.rate_limit is None else "{1}/{0}".format(*settings.rate_limit),
+        rate_limit_store=settings.redacted_rate_limit_store,
     )
     # Migrate here, once, before any worker starts and before the port is bound: a database
     # that is down is then one clear line and exit 1, not a traceback from every worker.

@@ -27,6 +27,7 @@ from taskservice.adapters.memory import MemoryStore
 from taskservice.adapters.sql.store import SqlStore
 from taskservice.gc_tuning import tune_for_serving
 from taskservice.http.app import build_http_app
+from taskservice.http.limits.setup import RateLimits, build_rate_limits
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.logs import access_log, configure_logging, flush_logs
 from taskservice.metrics import Metrics
@@ -83,12 +84,18 @@ def announce_first_admin(key: str, settings: Settings, out: TextIO) -> None:
     )
 
 
+def rate_limits_from_settings(settings: Settings) -> RateLimits:
+    """`RATE_LIMIT` per caller and the sign-in limit, counted in `RATE_LIMIT_STORE`."""
+    return build_rate_limits(settings.rate_limit, settings.rate_limit_store, api_prefix=settings.api_prefix)
+
+
 def create_app(
     settings: Settings,
     *,
     store: Store | None = None,
     clock: Clock | None = None,
     listeners: Sequence[Listener] = (),
+    rate_limits: RateLimits | None = None,
     serving: bool = False,
     admin_key: NewKey | None = None,
 ) -> RequestContextMiddleware:
@@ -96,6 +103,7 @@ def create_app(
     the garbage collector is tuned for it once start-up is done (gc_tuning.py). `admin_key`
     (`new_api_key()`): a key the start gives `admin@localhost` (tests hold it); without one, a
     `dev` start on a store with no users creates that admin and prints its new key."""
+    limits = rate_limits or rate_limits_from_settings(settings)
     sql: SqlStore | None = None
     tracing = build_tracing(settings)
     if store is None:
@@ -144,6 +152,7 @@ def create_app(
             await dispatcher.stop(drain_timeout=settings.shutdown_timeout)
             if sql is not None:
                 await sql.close()
+            await limits.windows.aclose()
             metrics.process_exiting()
             if tracing is not None:
                 await tracing.stop()
@@ -168,6 +177,7 @@ def create_app(
         metrics=metrics,
         metrics_token=settings.metrics_token,
         body_timeout=settings.body_timeout,
+        rate_limits=limits,
     )
     if tracing is not None:
         from taskservice.tracing import name_by_route  # noqa: PLC0415 - only when tracing is on

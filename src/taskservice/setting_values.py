@@ -3,7 +3,7 @@
 import enum
 import ipaddress
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 
@@ -168,3 +168,37 @@ def trusted_proxies(raw: str) -> str:
         except ValueError:
             raise ValueError(f"expected *, or IP addresses and networks separated by commas; not {part!r}") from None
     return ",".join(parts)
+
+
+RateUnit = Literal["second", "minute", "hour", "day"]
+_RATE_UNITS: Final[dict[str, RateUnit]] = {"second": "second", "minute": "minute", "hour": "hour", "day": "day"}
+MAX_RATE: Final = 1_000_000_000
+
+
+def rate_limit(raw: str) -> tuple[RateUnit, int] | None:
+    """`N/second|minute|hour|day` as (unit, N), as Litestar's rate limit takes it; `off`: None."""
+    if raw.lower() == "off":
+        return None
+    count, _, unit = raw.lower().partition("/")
+    if not count.isascii() or not count.isdigit() or not 1 <= int(count) <= MAX_RATE or unit not in _RATE_UNITS:
+        raise ValueError(f"expected N/second, N/minute, N/hour or N/day with N from 1 to {MAX_RATE}, or off")
+    return _RATE_UNITS[unit], int(count)
+
+
+def rate_limit_store(raw: str) -> str:
+    """`memory`, or the URL of a Redis server (redis:// or rediss://, host, optional port and /db)."""
+    if raw.lower() == "memory":
+        return "memory"
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("redis", "rediss")
+        or not parts.hostname
+        or not (parts.path in ("", "/") or parts.path[1:].isdigit())
+    ):
+        raise ValueError("expected memory or a Redis URL such as redis://127.0.0.1:6379/0")
+    return raw

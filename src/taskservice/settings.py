@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from taskservice.setting_values import (
+    RateUnit,
     Secret,
     bearer_token,
     boolean,
@@ -21,6 +22,8 @@ from taskservice.setting_values import (
     origins,
     otlp_endpoint,
     path_prefix,
+    rate_limit,
+    rate_limit_store,
     seconds,
     seconds_or_zero,
     secret,
@@ -97,6 +100,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jwt_secret: Secret | None = None  # None (dev/test only): a random one per start
     access_token_ttl: int = 900
     auth_cache_ttl: float = 5.0
+    rate_limit: tuple[RateUnit, int] | None = ("minute", 6000)  # per caller; None: off
+    rate_limit_store: str = "memory"  # or a Redis URL
 
     @property
     def is_dev(self) -> bool:
@@ -110,10 +115,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def redacted_database_url(self) -> str:
         return redact_url(self.database_url)
 
+    @property
+    def redacted_rate_limit_store(self) -> str:
+        return redact_url(self.rate_limit_store)
+
 
 def redact_url(url: str) -> str:
     """The URL with any password masked, safe to log."""
-    if url == MEMORY_URL:
+    if url in (MEMORY_URL, "memory"):
         return url
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -164,6 +173,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         jwt_secret=get("JWT_SECRET", secret, None),
         access_token_ttl=get("ACCESS_TOKEN_TTL", whole_number(60, 86_400), defaults.access_token_ttl),
         auth_cache_ttl=get("AUTH_CACHE_TTL", seconds_or_zero, defaults.auth_cache_ttl),
+        rate_limit=get("RATE_LIMIT", rate_limit, defaults.rate_limit),
+        rate_limit_store=get("RATE_LIMIT_STORE", rate_limit_store, defaults.rate_limit_store),
     )
     if settings.jwt_secret is None and app_env in (AppEnv.QA, AppEnv.PROD):
         raise SettingsError(
@@ -206,7 +217,10 @@ def _parse(name: str, raw: str | None, convert: Callable[[str], T], default: T) 
     except ValueError as error:
         if not value:
             raise SettingsError(name, f"the value is empty (unset it to use the default); {error}") from None
-        shown = redact_url(value) if name == "DATABASE_URL" else "<hidden>" if name in _SECRETS else repr(value)
+        if name in _SECRETS:
+            shown = "<hidden>"
+        else:
+            shown = repr(redact_url(value) if name in ("DATABASE_URL", "RATE_LIMIT_STORE") else value)
         raise SettingsError(name, f"{shown} is not valid; {error}") from None
 
 

@@ -48,7 +48,11 @@ async def get_and_head(client: Client, path: str) -> tuple[dict[str, str], dict[
     assert head.content == b""
     assert got.content  # the GET has a body, whose length the HEAD announces
     assert int(got.headers["content-length"]) == len(got.content)
-    return dict(got.headers), dict(head.headers), got.status_code
+    got_headers, head_headers = dict(got.headers), dict(head.headers)
+    # Each request spends one of the caller's rate limit (test_rate_limits.py): HEAD leaves one fewer.
+    if "ratelimit-remaining" in got_headers:
+        assert int(head_headers.pop("ratelimit-remaining")) == int(got_headers.pop("ratelimit-remaining")) - 1
+    return got_headers, head_headers, got.status_code
 
 
 @pytest.mark.parametrize("path", GET_ROUTES)

@@ -255,5 +255,6 @@ async def test_task_responses_carry_exactly_the_headers_litestar_would_write(cli
         assert response.headers.get_list("content-type") == ["application/json"]
     common = ["cache-control", "content-length", "content-type", "referrer-policy", "x-content-type-options"]
     common += ["x-frame-options", "x-request-id"]  # the security headers: test_security_headers.py
+    common += ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"]  # test_rate_limits.py
     assert sorted(created.headers) == sorted([*common, "location"])
-    assert sorted(fetched.headers) == sorted(patched.headers) == common
+    assert sorted(fetched.headers) == sorted(patched.headers) == sorted(common)

@@ -9,7 +9,7 @@ from taskservice.http.middleware import RequestContextMiddleware
 
 Client = AsyncTestClient[RequestContextMiddleware]
 
-# (path, method) → the error statuses the contract lists for it, besides 500/503.
+# (path, method) → the error statuses the contract lists for it, besides 429/500/503.
 CONTRACT_ERRORS: dict[tuple[str, str], set[int]] = {
     ("/v1/tasks", "post"): {401, 403, 409, 413, 415, 422},
     ("/v1/tasks", "get"): {401, 422},
@@ -60,7 +60,7 @@ async def test_every_operation_is_described_once_with_an_operation_id(document: 
 async def test_every_error_response_is_documented_with_the_envelope(document: dict[str, Any]) -> None:
     for key, operation in operations(document).items():
         documented = {int(status) for status in operation["responses"] if not status.startswith("2")}
-        server_errors: set[int] = {500, 503} if key[0].startswith("/v1") else set()
+        server_errors: set[int] = {429, 500, 503} if key[0].startswith("/v1") else set()
         expected = CONTRACT_ERRORS[key] | server_errors
         assert documented == expected, key
         for status in documented:
@@ -131,6 +131,7 @@ CODES_BY_STATUS = {
     413: {"payload_too_large"},
     415: {"unsupported_media_type"},
     422: {"validation_error", "read_only_field", "empty_update"},
+    429: {"rate_limited"},
     500: {"internal_error"},
     503: {"service_unavailable"},
 }

@@ -23,6 +23,7 @@ from taskservice.http.access import (
 )
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.health import health_handlers
+from taskservice.http.limits.setup import RateLimits
 from taskservice.http.metrics import PATH as METRICS_PATH
 from taskservice.http.metrics import metrics_handler
 from taskservice.http.middleware import AccessLog, RequestContextMiddleware
@@ -92,6 +93,7 @@ def build_http_app(
     metrics: Metrics | None = None,
     metrics_token: str | None = None,
     body_timeout: float | None = None,
+    rate_limits: RateLimits | None = None,
 ) -> RequestContextMiddleware:
     api = Router(
         path=api_prefix or "/",
@@ -111,8 +113,13 @@ def build_http_app(
         route_handlers=[api, *health_handlers(database, timeout=readiness_timeout), *scrape, *ui_files],
         exception_handlers=build_exception_handlers(expose_causes=expose_causes),
         # Authentication runs after routing (an unknown route is a 404 for anyone) and before the
-        # guards and the handler's own checks of path, query and body.
-        middleware=[authentication(authenticate, max_length=max_credential_length, open_patterns=open_patterns)],
+        # guards and the handler's own checks of path, query and body. In list order, outermost
+        # first: the rate limit comes after it, as it counts per authenticated caller
+        # (http/limits/caller.py).
+        middleware=[
+            authentication(authenticate, max_length=max_credential_length, open_patterns=open_patterns),
+            *(rate_limits.middleware if rate_limits else ()),
+        ],
         guards=[access_guard(open_patterns)],
         # The task routes read bodies themselves (schemas.read_body) with the same limit.
         request_max_body_size=max_body_bytes,

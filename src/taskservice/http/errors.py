@@ -20,6 +20,7 @@ from taskservice.domain.errors import (
     Unauthenticated,
 )
 from taskservice.http.body_deadline import BodyTimeout
+from taskservice.http.limits.windows import RateLimited
 from taskservice.request_context import current_request_id
 
 Source = Literal["body", "query", "path", "header"]
@@ -150,6 +151,15 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
             {"content_type": error.content_type},
         )
 
+    def on_rate_limited(_: Request[Any, Any, Any], error: RateLimited) -> Response[ErrorEnvelope]:
+        return error_response(
+            429,
+            "rate_limited",
+            "Too many requests; retry after the seconds Retry-After gives.",
+            {"retry_after": error.retry_after},
+            error.headers,
+        )
+
     def on_client_gone(_: Request[Any, Any, Any], __: ClientDisconnected) -> Response[ErrorEnvelope]:
         # Nothing to log but the access line (status 499); the server drops what is sent now.
         return error_response(CLIENT_CLOSED_REQUEST, "client_closed_request", "The client went away.")
@@ -187,6 +197,7 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
     return {
         DomainError: on_domain_error,
         RequestValidationError: on_validation_error,
+        RateLimited: on_rate_limited,
         ReadOnlyField: on_read_only,
         UnsupportedMediaType: on_media_type,
         ClientDisconnected: on_client_gone,

@@ -179,6 +179,7 @@ _EXAMPLES: Final[dict[int, list[tuple[str, str, dict[str, Any]]]]] = {
         ("read_only_field", "The field 'id' is set by the server.", {"field": "id"}),
         ("empty_update", "The update names no field to change.", {}),
     ],
+    429: [("rate_limited", "Too many requests; retry after the seconds Retry-After gives.", {"retry_after": 17})],
     500: [("internal_error", "An unexpected error occurred.", {})],
     503: [("service_unavailable", "The database is not available; retry shortly.", {})],
 }
@@ -198,6 +199,7 @@ _MEANING: Final = {
         f"`validation_error` (details.errors, at most {MAX_REPORTED_ERRORS}: past that, details.truncated and "
         "details.error_count), `read_only_field` (details.field) or `empty_update`."
     ),
+    429: "`rate_limited`: over the caller's rate limit; retry after Retry-After (details.retry_after) seconds.",
     500: "`internal_error`.",
     503: "`service_unavailable`: the database is unreachable or saturated; retry after Retry-After.",
 }

@@ -76,7 +76,7 @@ def task_handlers(
             ResponseHeader(name="Location", description="The new task's path.", documentation_only=True, required=True)
         ],
         operation_class=contract_operation(body=TaskCreate),
-        responses=error_responses(401, 403, 409, 413, 415, 422, 500, 503),
+        responses=error_responses(401, 403, 409, 413, 415, 422, 429, 500, 503),
         description="Create a task. `title` and `priority` are required.",
         **protected(Role.WRITER),
     )
@@ -92,7 +92,7 @@ def task_handlers(
         operation_class=contract_operation(
             parameters=list_parameters(default_limit=default_limit, max_limit=max_limit)
         ),
-        responses=error_responses(401, 422, 500, 503),
+        responses=error_responses(401, 422, 429, 500, 503),
         description="List tasks: filter by status, sort, and page; `total` counts every match.",
         **protected(Role.READER),
     )
@@ -104,7 +104,7 @@ def task_handlers(
         operation_id="getTask",
         before_request=check_item_request,
         operation_class=item_operation,
-        responses=error_responses(401, 404, 422, 500, 503),
+        responses=error_responses(401, 404, 422, 429, 500, 503),
         description="Fetch one task.",
         **protected(Role.READER),
     )
@@ -117,7 +117,7 @@ def task_handlers(
         before_request=check_item_request,
         dependencies={"fields": create_body},
         operation_class=contract_operation(body=TaskCreate, parameters=(TASK_ID_PARAMETER,)),
-        responses=error_responses(401, 403, 404, 409, 413, 415, 422, 500, 503),
+        responses=error_responses(401, 403, 404, 409, 413, 415, 422, 429, 500, 503),
         description="Replace a task: fields left out take their create defaults.",
         **protected(Role.WRITER),
     )
@@ -139,7 +139,7 @@ def task_handlers(
         operation_class=contract_operation(
             body=TaskPatch, body_rules={"minProperties": 1}, parameters=(TASK_ID_PARAMETER,)
         ),
-        responses=error_responses(401, 403, 404, 409, 413, 415, 422, 500, 503),
+        responses=error_responses(401, 403, 404, 409, 413, 415, 422, 429, 500, 503),
         description="Change the fields present; `null` clears `description`; `{}` is `empty_update`.",
         **protected(Role.WRITER),
     )
@@ -162,7 +162,7 @@ def task_handlers(
         operation_id="deleteTask",
         before_request=check_item_request,
         operation_class=item_operation,
-        responses=error_responses(401, 403, 404, 422, 500, 503),
+        responses=error_responses(401, 403, 404, 422, 429, 500, 503),
         description="Delete a task.",
         **protected(Role.WRITER),
     )

@@ -1,0 +1,44 @@
+"""Everything the rate limits need, built from the values of `RATE_LIMIT` and `RATE_LIMIT_STORE`
+(the composition root reads the settings and calls `build_rate_limits`)."""
+
+from collections.abc import Sequence
+from typing import Final, NamedTuple
+
+from litestar.middleware.base import DefineMiddleware
+
+from taskservice.http.limits.caller import Limit, caller_rate_limit, open_paths
+from taskservice.http.limits.fail_open import FailOpen
+from taskservice.http.limits.sign_in import SignInLimiter
+from taskservice.http.limits.windows import MemoryWindows, Windows, redis_windows
+
+MEMORY: Final = "memory"
+# A Redis on the same network answers in well under a millisecond; one that takes this long to
+# accept a connection or answer a command is treated as down (and the request served).
+REDIS_TIMEOUT_SECONDS: Final = 0.25
+
+
+class RateLimits(NamedTuple):
+    middleware: Sequence[DefineMiddleware]  # the caller limit, for after authentication; none when off
+    sign_in: SignInLimiter  # for the token handler (sign_in.py)
+    windows: Windows  # the counters, closed at shutdown
+
+
+def build_rate_limits(
+    limit: Limit | None,
+    store: str,
+    *,
+    api_prefix: str,
+    redis_timeout: float = REDIS_TIMEOUT_SECONDS,
+    backoff: float = 1.0,
+    max_backoff: float = 30.0,
+) -> RateLimits:
+    """`limit`: None turns the caller limit off (sign-in keeps its own). `store`: `memory`, or a
+    Redis URL, which is then wrapped to fail open with `backoff` (seconds, doubling up to
+    `max_backoff`) between attempts while it is down."""
+    windows: Windows = (
+        MemoryWindows()
+        if store == MEMORY
+        else FailOpen(redis_windows(store, timeout=redis_timeout), backoff=backoff, max_backoff=max_backoff)
+    )
+    middleware = [] if limit is None else [caller_rate_limit(limit, windows, exclude=open_paths(api_prefix))]
+    return RateLimits(middleware, SignInLimiter(windows), windows)
