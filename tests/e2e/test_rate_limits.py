@@ -12,7 +12,7 @@ from tests.process import MODULE, running
 pytestmark = pytest.mark.e2e
 
 
-def test_two_workers_on_redis_hold_one_anonymous_caller_to_one_budget(tmp_path: Path) -> None:
+def test_two_workers_on_redis_hold_one_caller_to_one_budget(tmp_path: Path) -> None:
     with PrivateRedis() as redis:
         environ = {
             "APP_ENV": "test",
@@ -26,7 +26,7 @@ def test_two_workers_on_redis_hold_one_anonymous_caller_to_one_budget(tmp_path: 
             answers: list[httpx.Response] = []
             for _ in range(8):
                 # A new connection each time, so that both workers take some.
-                with httpx.Client(base_url=service.base_url, timeout=10) as http:
+                with httpx.Client(base_url=service.base_url, headers=service.headers, timeout=10) as http:
                     answers.append(http.get("/v1/tasks"))
             assert [answer.status_code for answer in answers] == [200] * 5 + [429] * 3
             assert [answer.headers["ratelimit-remaining"] for answer in answers[:5]] == ["4", "3", "2", "1", "0"]

@@ -1,7 +1,5 @@
-"""RATE_LIMIT per caller through the real app; the sign-in limit through a stand-in token route.
-
-Authentication is not merged yet: `FakeAuthentication` (tests/limits/fakes.py, TEST ONLY) stands
-in front of the limit, where the real middleware will be, and names the caller by a header."""
+"""RATE_LIMIT per caller through the real app (callers authenticated by their API keys); the
+sign-in limiter's counting through a stand-in token route whose client address a header names."""
 
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -12,27 +10,31 @@ import pytest
 from litestar import Litestar, Request, Response, post
 from litestar.testing import AsyncTestClient
 
-from taskservice.bootstrap import create_app, rate_limits_from_settings
+from taskservice.adapters.memory import MemoryStore
+from taskservice.bootstrap import create_app
+from taskservice.domain.user import Role
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.limits.sign_in import SignInLimiter
 from taskservice.http.limits.stats import RATE_LIMIT_STATS
 from taskservice.http.limits.windows import MemoryWindows
 from taskservice.http.middleware import RequestContextMiddleware
+from tests.auth import add_user, bearer
 from tests.conftest import make_settings
 from tests.http.envelope import assert_error
-from tests.limits.fakes import TEST_ADDRESS, TEST_USER, FakeAuthentication, after_fake_authentication
+from tests.limits.fakes import TEST_ADDRESS, AddressFromHeader
 
 Client = AsyncTestClient[RequestContextMiddleware]
-ANN, BOB = {TEST_USER: "1"}, {TEST_USER: "2"}
+Callers = tuple[Client, dict[str, str], dict[str, str]]
 
 
 @asynccontextmanager
-async def limited(rate_limit: str | None = "3/minute") -> AsyncGenerator[Client]:
-    """The app with RATE_LIMIT (None: unset, the default)."""
+async def limited(rate_limit: str | None = "3/minute") -> AsyncGenerator[Callers]:
+    """The app with RATE_LIMIT (None: unset, the default), and the headers of two writers, Ann and Bob."""
     settings = make_settings(DATABASE_URL="memory://", **({"RATE_LIMIT": rate_limit} if rate_limit else {}))
-    app = create_app(settings, rate_limits=after_fake_authentication(rate_limits_from_settings(settings)))
-    async with AsyncTestClient(app=app) as client:
-        yield client
+    store = MemoryStore()
+    (_, ann), (_, bob) = await add_user(store, Role.WRITER), await add_user(store, Role.WRITER)
+    async with AsyncTestClient(app=create_app(settings, store=store)) as client:
+        yield client, bearer(ann), bearer(bob)
 
 
 def budget(response: httpx.Response) -> tuple[str, str]:
@@ -51,60 +53,58 @@ def assert_rate_limited(response: httpx.Response) -> None:
 
 async def test_a_caller_past_its_limit_gets_429_rate_limited_with_retry_after_and_nothing_changes() -> None:
     rejections = RATE_LIMIT_STATS.rejections
-    async with limited() as client:
-        answers = [await client.get("/v1/tasks", headers=ANN) for _ in range(3)]
+    async with limited() as (client, ann, bob):
+        answers = [await client.get("/v1/tasks", headers=ann) for _ in range(3)]
         assert [budget(answer) for answer in answers] == [("3", "2"), ("3", "1"), ("3", "0")]
-        refused = await client.post("/v1/tasks", json={"title": "Too many", "priority": 1}, headers=ANN)
+        refused = await client.post("/v1/tasks", json={"title": "Too many", "priority": 1}, headers=ann)
         assert_rate_limited(refused)
-        assert_rate_limited(await client.get("/v1/tasks", headers=ANN))
-        assert (await client.get("/v1/tasks", headers=BOB)).json()["total"] == 0
+        assert_rate_limited(await client.get("/v1/tasks", headers=ann))
+        assert (await client.get("/v1/tasks", headers=bob)).json()["total"] == 0
     assert RATE_LIMIT_STATS.rejections == rejections + 2
 
 
 async def test_each_caller_has_its_own_budget() -> None:
-    async with limited() as client:
+    async with limited() as (client, ann, bob):
         for _ in range(3):
-            await client.get("/v1/tasks", headers=ANN)
-        assert_rate_limited(await client.get("/v1/tasks", headers=ANN))
-        created = await client.post("/v1/tasks", json={"title": "Bob's", "priority": 1}, headers=BOB)
+            await client.get("/v1/tasks", headers=ann)
+        assert_rate_limited(await client.get("/v1/tasks", headers=ann))
+        created = await client.post("/v1/tasks", json={"title": "Bob's", "priority": 1}, headers=bob)
         assert created.status_code == 201
         assert budget(created) == ("3", "2")
 
 
-async def test_anonymous_requests_are_counted_by_client_address_apart_from_users() -> None:
-    async with limited() as client:
-        first = {TEST_ADDRESS: "10.0.0.1"}
-        for _ in range(3):
-            assert (await client.get("/v1/tasks", headers=first)).status_code == 200
-        assert_rate_limited(await client.get("/v1/tasks/1", headers=first))
-        assert budget(await client.get("/v1/tasks", headers={TEST_ADDRESS: "10.0.0.2"})) == ("3", "2")
-        # A user calling from the exhausted address spends its own budget.
-        assert budget(await client.get("/v1/tasks", headers={**first, **ANN})) == ("3", "2")
+async def test_requests_without_a_valid_credential_are_refused_before_they_are_counted() -> None:
+    async with limited() as (client, ann, _):
+        for _ in range(5):
+            refused = await client.get("/v1/tasks", headers=bearer("tsk_not-a-key"))
+            assert_error(refused, 401, "unauthenticated")
+            assert not any(name.startswith("ratelimit-") for name in refused.headers)
+        assert budget(await client.get("/v1/tasks", headers=ann)) == ("3", "2")
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/schema/openapi.json", "/schema/swagger"])
 async def test_open_routes_carry_no_limit(path: str) -> None:
-    async with limited() as client:
+    async with limited() as (client, ann, _):
         for _ in range(5):
-            answer = await client.get(path, headers=ANN)
+            answer = await client.get(path, headers=ann)
             assert answer.status_code == 200
             assert not any(name.startswith("ratelimit-") for name in answer.headers)
 
 
 async def test_off_turns_the_caller_limit_off() -> None:
-    async with limited("off") as client:
+    async with limited("off") as (client, ann, _):
         for _ in range(5):
-            answer = await client.get("/v1/tasks", headers=ANN)
+            answer = await client.get("/v1/tasks", headers=ann)
             assert answer.status_code == 200
             assert not any(name.startswith("ratelimit-") for name in answer.headers)
 
 
 async def test_the_default_limit_is_6000_a_minute() -> None:
-    async with limited(None) as client:
-        assert budget(await client.get("/v1/tasks", headers=ANN)) == ("6000", "5999")
+    async with limited(None) as (client, ann, _):
+        assert budget(await client.get("/v1/tasks", headers=ann)) == ("6000", "5999")
 
 
-# A stand-in for the token handler of branch h-auth, making the one call it needs.
+# A stand-in for the token handler, making the one call it makes; a header names the client address.
 def token_app(limiter: SignInLimiter) -> RequestContextMiddleware:
     @post("/v1/auth/token", status_code=200)
     async def token(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
@@ -113,8 +113,7 @@ def token_app(limiter: SignInLimiter) -> RequestContextMiddleware:
         return Response({"access_token": "not-a-real-one"}, headers=headers)
 
     handlers = build_exception_handlers(expose_causes=False)
-    # The fake authentication only lets a header stand for the client address here.
-    return RequestContextMiddleware(Litestar([token], exception_handlers=handlers, middleware=[FakeAuthentication]))
+    return RequestContextMiddleware(Litestar([token], exception_handlers=handlers, middleware=[AddressFromHeader]))
 
 
 async def sign_in(client: Client, email: str, address: str = "10.9.9.9") -> httpx.Response:

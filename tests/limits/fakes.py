@@ -1,18 +1,14 @@
 """Fakes for the rate-limit tests: a clock the test moves, counters whose store is down on demand,
-and — TEST ONLY, until authentication (branch h-auth) is merged — a stand-in for its middleware."""
+and a middleware that lets a header stand for the client address (the test client has one)."""
 
 import asyncio
 from collections.abc import MutableMapping
 from typing import Any, cast
 
-from litestar.middleware.base import DefineMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from taskservice.domain.user import Caller, Role
-from taskservice.http.limits.setup import RateLimits
 from taskservice.http.limits.windows import Hit, MemoryWindows
 
-TEST_USER = "x-test-user"
 TEST_ADDRESS = "x-test-address"
 
 
@@ -44,10 +40,8 @@ class FlakyWindows:
         await self._inner.aclose()
 
 
-class FakeAuthentication:
-    """TEST ONLY, a stand-in for the authentication middleware of branch h-auth, which sets
-    `scope["user"]` to a `Caller`: here the user whose id the `X-Test-User` header names (no
-    header: anonymous). `X-Test-Address` stands for the client address. Remove once h-auth is in."""
+class AddressFromHeader:
+    """`X-Test-Address` stands for the client address (the stand-in token route's tests)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -55,13 +49,6 @@ class FakeAuthentication:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         writable = cast("MutableMapping[str, Any]", scope)
         headers: dict[bytes, bytes] = dict(writable.get("headers", ()))
-        if user := headers.get(TEST_USER.encode()):
-            writable["user"] = Caller(user_id=int(user), role=Role.WRITER)
         if address := headers.get(TEST_ADDRESS.encode()):
             writable["client"] = (address.decode(), 40000)
         await self.app(scope, receive, send)
-
-
-def after_fake_authentication(limits: RateLimits) -> RateLimits:
-    """The rate limits with the fake authentication in front, as h-auth's will be in the app."""
-    return limits._replace(middleware=[DefineMiddleware(FakeAuthentication), *limits.middleware])

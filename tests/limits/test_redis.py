@@ -2,7 +2,6 @@
 a Redis that goes away: requests served, one warning, counted; limiting resumes when it is back."""
 
 import asyncio
-import random
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -11,22 +10,24 @@ import httpx
 from litestar.testing import AsyncTestClient
 from structlog.testing import capture_logs
 
+from taskservice.adapters.memory import MemoryStore
 from taskservice.bootstrap import create_app
+from taskservice.domain.user import Role
+from taskservice.http.limits.redis_windows import redis_windows
 from taskservice.http.limits.setup import RateLimits, build_rate_limits
 from taskservice.http.limits.stats import RATE_LIMIT_STATS
-from taskservice.http.limits.windows import redis_windows
 from taskservice.http.middleware import RequestContextMiddleware
+from tests.auth import add_user, bearer
 from tests.conftest import make_settings
-from tests.limits.fakes import TEST_USER, after_fake_authentication
 from tests.limits.redis_server import PrivateRedis, require_shared_redis
 
 Client = AsyncTestClient[RequestContextMiddleware]
 
 
 @asynccontextmanager
-async def app_on(limits: RateLimits) -> AsyncGenerator[Client]:
+async def app_on(limits: RateLimits, store: MemoryStore) -> AsyncGenerator[Client]:
     settings = make_settings(DATABASE_URL="memory://")
-    async with AsyncTestClient(app=create_app(settings, rate_limits=after_fake_authentication(limits))) as client:
+    async with AsyncTestClient(app=create_app(settings, store=store, rate_limits=limits)) as client:
         yield client
 
 
@@ -48,10 +49,12 @@ async def test_hits_are_counted_atomically_under_concurrency() -> None:
 
 async def test_two_app_instances_on_one_redis_share_each_callers_budget() -> None:
     url = require_shared_redis()
-    user = {TEST_USER: str(random.randrange(10**9, 10**12))}  # a caller no other run uses
+    namespace = f"test-{uuid.uuid4().hex}"  # counts no other run shares
+    store = MemoryStore()  # one database behind both instances, as behind two workers
+    user = bearer((await add_user(store, Role.WRITER))[1])
     async with (
-        app_on(build_rate_limits(("minute", 3), url, api_prefix="/v1")) as first,
-        app_on(build_rate_limits(("minute", 3), url, api_prefix="/v1")) as second,
+        app_on(build_rate_limits(("minute", 3), url, api_prefix="/v1", redis_namespace=namespace), store) as first,
+        app_on(build_rate_limits(("minute", 3), url, api_prefix="/v1", redis_namespace=namespace), store) as second,
     ):
         assert remaining(await first.get("/v1/tasks", headers=user)) == "2"
         assert remaining(await second.get("/v1/tasks", headers=user)) == "1"
@@ -62,10 +65,11 @@ async def test_two_app_instances_on_one_redis_share_each_callers_budget() -> Non
 
 
 async def test_a_redis_outage_is_served_with_one_warning_counted_and_limiting_resumes_after_it() -> None:
-    user = {TEST_USER: "1"}
+    store = MemoryStore()
+    user = bearer((await add_user(store, Role.WRITER))[1])
     with PrivateRedis() as server:
         limits = build_rate_limits(("minute", 3), server.url, api_prefix="/v1", backoff=0.05, max_backoff=0.2)
-        async with app_on(limits) as client:
+        async with app_on(limits, store) as client:
             assert [remaining(await client.get("/v1/tasks", headers=user)) for _ in range(3)] == ["2", "1", "0"]
             assert (await client.get("/v1/tasks", headers=user)).status_code == 429
 

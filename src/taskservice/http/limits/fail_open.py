@@ -5,14 +5,10 @@ from collections.abc import Callable
 from typing import Final
 
 import structlog
-from redis.exceptions import RedisError
 
 from taskservice.http.limits.stats import RATE_LIMIT_STATS, RateLimitStats
 from taskservice.http.limits.windows import Hit, Windows
 
-# What an unreachable or failing store raises: redis-py's errors (its ConnectionError and
-# TimeoutError included), and the OS's for a socket that could not even be made.
-STORE_ERRORS: Final = (RedisError, OSError)
 WARN_EVERY_SECONDS: Final = 60.0
 LOGGER_NAME: Final = "taskservice.rate_limit"
 
@@ -35,8 +31,10 @@ class FailOpen:
         max_backoff: float = 30.0,
         stats: RateLimitStats = RATE_LIMIT_STATS,
         clock: Callable[[], float] = time.monotonic,
+        errors: tuple[type[Exception], ...] = (OSError,),
     ) -> None:
         self._inner = inner
+        self._errors = errors  # what the store raises when it is down (redis_windows.REDIS_ERRORS)
         self._first_backoff = self._backoff = backoff
         self._max_backoff = max_backoff
         self._stats = stats
@@ -57,7 +55,7 @@ class FailOpen:
             self._retry_at = now + self._backoff
         try:
             hit = await self._inner.hit(key, window)
-        except STORE_ERRORS as error:
+        except self._errors as error:
             now = self._clock()
             self._retry_at = now + self._backoff
             self._backoff = min(self._backoff * 2, self._max_backoff)

@@ -9,7 +9,7 @@ from litestar.middleware.base import DefineMiddleware
 from taskservice.http.limits.caller import Limit, caller_rate_limit, open_paths
 from taskservice.http.limits.fail_open import FailOpen
 from taskservice.http.limits.sign_in import SignInLimiter
-from taskservice.http.limits.windows import MemoryWindows, Windows, redis_windows
+from taskservice.http.limits.windows import MemoryWindows, Windows
 
 MEMORY: Final = "memory"
 # A Redis on the same network answers in well under a millisecond; one that takes this long to
@@ -31,14 +31,19 @@ def build_rate_limits(
     redis_timeout: float = REDIS_TIMEOUT_SECONDS,
     backoff: float = 1.0,
     max_backoff: float = 30.0,
+    redis_namespace: str | None = None,
 ) -> RateLimits:
     """`limit`: None turns the caller limit off (sign-in keeps its own). `store`: `memory`, or a
     Redis URL, which is then wrapped to fail open with `backoff` (seconds, doubling up to
     `max_backoff`) between attempts while it is down."""
-    windows: Windows = (
-        MemoryWindows()
-        if store == MEMORY
-        else FailOpen(redis_windows(store, timeout=redis_timeout), backoff=backoff, max_backoff=max_backoff)
-    )
+    windows: Windows
+    if store == MEMORY:
+        windows = MemoryWindows()
+    else:
+        # Only now: redis-py's import is not free (redis_windows.py says why).
+        from taskservice.http.limits.redis_windows import REDIS_ERRORS, REDIS_NAMESPACE, redis_windows  # noqa: PLC0415
+
+        inner = redis_windows(store, timeout=redis_timeout, namespace=redis_namespace or REDIS_NAMESPACE)
+        windows = FailOpen(inner, backoff=backoff, max_backoff=max_backoff, errors=REDIS_ERRORS)
     middleware = [] if limit is None else [caller_rate_limit(limit, windows, exclude=open_paths(api_prefix))]
     return RateLimits(middleware, SignInLimiter(windows), windows)
