@@ -182,7 +182,7 @@ def create_app(
     if tracing is not None:
         from taskservice.tracing import name_by_route  # noqa: PLC0415 - only when tracing is on
 
-        app.wrap(tracing.server_span, name_by_route)
+        return app.wrapped(tracing.server_span, name_by_route)
     return app
 
 

@@ -101,13 +101,15 @@ class RequestContextMiddleware:
         self._quiet_paths = frozenset(quiet_paths)
         self._quiet_access_log = quiet_access_log or structlog_access_log("debug")
         self._body_timeout = body_timeout
-        self._handle: ASGIApp = self._handle_request
 
-    def wrap(self, outer: Callable[[ASGIApp], ASGIApp], inner: Callable[[ASGIApp], ASGIApp]) -> None:
-        """Handle every request inside `outer` (around all of this, the access line included) and
-        run the app inside `inner`: how tracing.py puts each request's span around both."""
-        self.app = inner(self.app)
-        self._handle = outer(self._handle_request)
+    def wrapped(
+        self, outer: Callable[[ASGIApp], ASGIApp], inner: Callable[[ASGIApp], ASGIApp]
+    ) -> "RequestContextMiddleware":
+        """This middleware handling every request inside `outer` (around all of it, the access line
+        included), with the app inside `inner`: how tracing.py puts each request's span around both.
+        A subclass rather than a slot `__call__` goes through, so that unwrapped (tracing off) a
+        request pays nothing for it."""
+        return _Wrapped(self, outer, inner)
 
     def _extra_for(self, path: str) -> Headers:
         if self._static_prefix is not None and path.startswith(self._static_prefix):
@@ -115,11 +117,6 @@ class RequestContextMiddleware:
         return _API_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # A coroutine function, not a plain call returning one: servers (uvicorn) tell ASGI 3 from
-        # ASGI 2 by that.
-        await self._handle(scope, receive, send)
-
-    async def _handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -191,6 +188,22 @@ class RequestContextMiddleware:
         path = scope["path"]
         log = self._quiet_access_log if path in self._quiet_paths else self._access_log
         log(method, path, status, seconds, scope.get("client"))
+
+
+class _Wrapped(RequestContextMiddleware):
+    """`RequestContextMiddleware.wrapped`: the same middleware (every attribute copied, whatever
+    its constructor takes), called through `outer`."""
+
+    def __init__(
+        self, base: RequestContextMiddleware, outer: Callable[[ASGIApp], ASGIApp], inner: Callable[[ASGIApp], ASGIApp]
+    ) -> None:
+        vars(self).update(vars(base))
+        self.app = inner(base.app)
+        self._outer = outer(super().__call__)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A coroutine function, as servers (uvicorn) tell ASGI 3 from ASGI 2 by that.
+        await self._outer(scope, receive, send)
 
 
 _GENERIC_ERRORS: Final = {
