@@ -29,17 +29,23 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, Final
 
-import msgspec
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from taskservice.http.body_deadline import body_read_within
-from taskservice.http.errors import RETRY_AFTER_SECONDS, ErrorBody, ErrorEnvelope
+from taskservice.http.outer_responses import (
+    Headers,
+    allow_head,
+    answer_cancelled,
+    is_json,
+    send_error,
+    sent_already,
+    without_body,
+)
 from taskservice.http.request_id import accepted, new_request_id
 from taskservice.request_context import set_request_id
 
 _HEADER: Final = b"x-request-id"
-Headers = tuple[tuple[bytes, bytes], ...]
 _SECURITY: Final[Headers] = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -123,7 +129,7 @@ class RequestContextMiddleware:
         method = scope["method"]
         if method == "HEAD":
             scope = {**scope, "method": "GET"}
-            send = _without_body(send)
+            send = without_body(send)
         started = time.perf_counter()
         request_id = _request_id(scope["headers"])
         # Handlers, error bodies and every log line of this request read it from here.
@@ -149,15 +155,15 @@ class RequestContextMiddleware:
                 else:
                     headers += extra
                 if status == 405 or method == "OPTIONS":
-                    _allow_head(headers)
-                if status >= 400 and not _is_json(headers):
+                    allow_head(headers)
+                if status >= 400 and not is_json(headers):
                     # Something answered an error without the envelope (Litestar's own HTML 404
                     # under /schema, for one): the contract promises the envelope on every error.
                     replaced = True
-                    return _send_error(send, status, (header, *extra), request_id)
+                    return send_error(send, status, (header, *extra), request_id)
                 return send({**message, "headers": headers})
             if replaced:
-                return _sent_already()
+                return sent_already()
             return send(message)
 
         receive = receive if self._body_timeout is None else body_read_within(receive, self._body_timeout)
@@ -166,7 +172,7 @@ class RequestContextMiddleware:
             async with deadline:
                 await self.app(scope, receive, send_with_id)
         except asyncio.CancelledError:
-            status = await _answer_cancelled(send, status, (header, *extra), request_id)
+            status = await answer_cancelled(send, status, (header, *extra), request_id)
         except Exception as error:  # noqa: BLE001 - last resort: the caller still gets an envelope
             timed_out = isinstance(error, TimeoutError) and deadline.expired()  # ours, not one of the app's
             if timed_out:
@@ -177,7 +183,7 @@ class RequestContextMiddleware:
             if status == 0:
                 status = 504 if timed_out else 500
                 details = {"timeout_seconds": self._request_timeout} if timed_out else {}
-                await _send_error(send, status, (header, *extra), request_id, details)
+                await send_error(send, status, (header, *extra), request_id, details)
         finally:
             self._done(method, scope, status, time.perf_counter() - started)
 
@@ -206,89 +212,9 @@ class _Wrapped(RequestContextMiddleware):
         await self._outer(scope, receive, send)
 
 
-_GENERIC_ERRORS: Final = {
-    404: ("not_found", "No such route."),
-    405: ("method_not_allowed", "This route does not support the method."),
-    500: ("internal_error", "An unexpected error occurred."),
-    503: ("service_unavailable", "The service is stopping; retry the request."),
-    504: ("timeout", "The request took longer than the service allows."),
-}
-
-
 def _request_id(headers: Sequence[tuple[bytes, bytes]]) -> str:
     """The caller's X-Request-ID if it is sane, else a new one."""
     for name, value in headers:
         if name == _HEADER:
             return accepted(value) or new_request_id()
     return new_request_id()
-
-
-async def _answer_cancelled(send: Send, status: int, headers: Headers, request_id: str) -> int:
-    """Not our deadline (that one ends as TimeoutError): the server cancels what still runs when
-    SHUTDOWN_TIMEOUT is over. The work has unwound (a transaction rolled back), so the caller may
-    retry: 503, unless a response had started. The request ends here, answered: nothing above
-    this task waits for it, so the cancellation stops here. Returns the status sent."""
-    current = asyncio.current_task()
-    if current is not None:
-        current.uncancel()
-    _log.warning("request_cancelled_at_shutdown", response_started=status != 0)
-    if status != 0:
-        return status
-    stopping = ((b"retry-after", RETRY_AFTER_SECONDS.encode()), (b"connection", b"close"))
-    await _send_error(send, 503, (*headers, *stopping), request_id)
-    return 503
-
-
-def _without_body(send: Send) -> Send:
-    """`send` for a HEAD request: the GET's response start as it is, none of its body."""
-
-    async def send_head(message: Message) -> None:
-        if message["type"] == "http.response.body":
-            if message.get("more_body", False):
-                return
-            message = {"type": "http.response.body", "body": b"", "more_body": False}
-        await send(message)
-
-    return send_head
-
-
-def _allow_head(headers: list[tuple[bytes, bytes]]) -> None:
-    """Add HEAD to an `Allow` header that lists GET, in place (methods sorted, as everywhere)."""
-    for index, (name, value) in enumerate(headers):
-        if name.lower() == b"allow":
-            methods = {m.strip() for m in value.decode("latin-1").split(",") if m.strip()}
-            if "GET" in methods and "HEAD" not in methods:
-                headers[index] = (name, ", ".join(sorted(methods | {"HEAD"})).encode("latin-1"))
-            return
-
-
-async def _sent_already() -> None:
-    """What a message of a replaced response awaits: it is not sent."""
-
-
-def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
-    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
-    media_type = content_type.split(b";", 1)[0].strip().lower()
-    return media_type == b"application/json" or media_type.endswith(b"+json")
-
-
-async def _send_error(
-    send: Send,
-    status: int,
-    extra: Sequence[tuple[bytes, bytes]],
-    request_id: str,
-    details: dict[str, Any] | None = None,
-) -> None:
-    code, message = _GENERIC_ERRORS.get(
-        status, ("internal_error" if status >= 500 else "http_error", "Request failed.")
-    )
-    body = msgspec.json.encode(
-        ErrorEnvelope(error=ErrorBody(code=code, message=message, details=details or {}, request_id=request_id))
-    )
-    start: Any = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra],
-    }
-    await send(start)
-    await send({"type": "http.response.body", "body": body, "more_body": False})
