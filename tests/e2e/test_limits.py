@@ -122,14 +122,15 @@ def test_slowloris_connections_are_all_closed_within_the_header_timeout(server: 
     while open_ones and time.monotonic() < started + HEADER_TIMEOUT + SLACK:
         for number, connection in list(open_ones.items()):
             try:
-                connection.send(request[sent : sent + 1])  # a byte a second, never the end of the head
                 data = connection.recv(65536)
-            except BlockingIOError:
-                continue  # nothing to read: still open
+            except BlockingIOError:  # still open, nothing to read: one more byte, never the head's end
+                with contextlib.suppress(OSError):  # closed meanwhile: the next recv says so
+                    connection.send(request[sent : sent + 1])
+                continue
             except OSError:
-                data = b""  # closed by the server
+                data = b""  # reset
             answers[number] = answers.get(number, b"") + data
-            if not data:
+            if not data:  # the server's end (after its answer)
                 del open_ones[number]
         sent += 1
         time.sleep(1)

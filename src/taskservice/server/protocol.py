@@ -36,6 +36,10 @@ _REFUSALS: Final = {
 }
 # What llhttp adds around each header it hands over: ": " and CRLF.
 _PER_HEADER: Final = 4
+# After a refusal, how long what the client still sends is read and dropped before the close. A
+# close with unread input sends a reset, which can destroy the answer before the client reads it
+# (nginx's lingering close, for the same reason).
+_LINGER_SECONDS: Final = 2.0
 
 
 class _HeadTooLarge(Exception):
@@ -62,6 +66,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_timer: TimerHandle | None = None
         self._in_head = False  # between a request's first byte and the end of its headers
         self._refusal: int | None = None  # set when a head is over a limit: 414 or 431
+        self._refused = False  # answered and half-closed: only lingering now
         self._stopping = False
 
     def connection_made(self, transport: Transport) -> None:  # pyright: ignore[reportIncompatibleMethodOverride]
@@ -75,6 +80,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     # Per request, the common case costs little: a head that arrives in one read never arms the
     # header timer, and on_url/on_header do uvicorn's work inline (no extra call) plus a count.
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # lingering after a refusal: what the client still sends is dropped
         super().data_received(data)
         if self._in_head and self._head_timer is None and not self.transport.is_closing():
             # A head begun but not finished in this read (the one with its first byte, as a rule).
@@ -155,7 +162,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             b"cache-control: no-store\r\nconnection: close\r\n\r\n",
         ]
         self.transport.write(b"".join(head) + body)
-        self.transport.close()
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self.transport.write_eof()  # the answer, then FIN; the client's end or the linger closes it
+        self._refused = True
+        self._cancel_head_timer()
+        self.loop.call_later(_LINGER_SECONDS, self.transport.close)
 
 
 def _client(address: tuple[str, int] | None) -> str | None:
