@@ -46,7 +46,12 @@ def postgres_service(tmp_path: Path) -> Generator[Service]:
 
 def fresh_connection(service: Service) -> httpx.Client:
     """A client that opens a new connection per request, so the kernel hands requests to both workers."""
-    return httpx.Client(base_url=service.base_url, timeout=10, limits=httpx.Limits(max_keepalive_connections=0))
+    return httpx.Client(
+        base_url=service.base_url,
+        headers=service.headers,
+        timeout=10,
+        limits=httpx.Limits(max_keepalive_connections=0),
+    )
 
 
 def scrape(http: httpx.Client) -> Samples:

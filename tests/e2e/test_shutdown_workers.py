@@ -37,12 +37,12 @@ class Outcomes:
             return self.statuses[201]
 
 
-def create_once(port: int, title: str) -> tuple[str, int | None]:
+def create_once(port: int, title: str, authorization: str) -> tuple[str, int | None]:
     """One POST on a new connection: ("refused", None), ("answered", status) or ("lost", None)."""
     body = json.dumps({"title": title, "priority": 2}).encode()
     head = (
         f"POST /v1/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"Authorization: {authorization}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     try:
         connection = socket.create_connection(("127.0.0.1", port), timeout=30)
@@ -61,13 +61,13 @@ def create_once(port: int, title: str) -> tuple[str, int | None]:
     return "answered", int(received.split(b" ", 2)[1])
 
 
-def client(port: int, number: int, outcomes: Outcomes) -> None:
+def client(port: int, authorization: str, number: int, outcomes: Outcomes) -> None:
     deadline = time.monotonic() + CLIENT_SECONDS
     sequence = 0
     while time.monotonic() < deadline:
         title = f"client {number} request {sequence}"
         sequence += 1
-        outcome, status = create_once(port, title)
+        outcome, status = create_once(port, title, authorization)
         with outcomes.lock:
             if outcome == "refused":
                 outcomes.refused += 1
@@ -82,11 +82,19 @@ def client(port: int, number: int, outcomes: Outcomes) -> None:
 
 
 def test_sigterm_with_workers_answers_every_request_sent_and_refuses_the_rest(tmp_path: Path) -> None:
-    environ = {"APP_ENV": "qa", "HOST": "127.0.0.1", "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tasks.db'}"}
+    environ = {
+        "APP_ENV": "qa",
+        "JWT_SECRET": "an-operator-secret-of-at-least-32-bytes",
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tasks.db'}",
+    }
     outcomes = Outcomes()
     with running(tmp_path, environ, argv=[*MODULE, "serve"], workers=WORKERS) as service:
         clients = [
-            threading.Thread(target=client, args=(service.port, n, outcomes), daemon=True) for n in range(CLIENTS)
+            threading.Thread(
+                target=client, args=(service.port, service.headers["Authorization"], n, outcomes), daemon=True
+            )
+            for n in range(CLIENTS)
         ]
         for thread in clients:
             thread.start()

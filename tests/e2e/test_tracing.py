@@ -24,6 +24,7 @@ def test_the_server_exports_each_requests_span_tree_and_logs_its_trace_ids(tmp_p
     with receiving() as receiver:
         environ = {
             "APP_ENV": "prod",
+            "JWT_SECRET": "an-operator-secret-of-at-least-32-bytes",
             "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
             "OTEL_SERVICE_NAME": "taskservice-e2e",
             "OTEL_BSP_SCHEDULE_DELAY": "200",  # milliseconds: spans leave while the server runs
@@ -32,10 +33,12 @@ def test_the_server_exports_each_requests_span_tree_and_logs_its_trace_ids(tmp_p
             created = httpx.post(
                 service.url("/v1/tasks"),
                 json={"title": "traced end to end", "priority": 1},
-                headers={"traceparent": f"00-{PARENT_TRACE}-{PARENT_SPAN}-01"},
+                headers={"traceparent": f"00-{PARENT_TRACE}-{PARENT_SPAN}-01", **service.headers},
             )
             assert created.status_code == 201
-            assert httpx.get(service.url(f"/v1/tasks/{created.json()['id']}")).status_code == 200
+            assert (
+                httpx.get(service.url(f"/v1/tasks/{created.json()['id']}"), headers=service.headers).status_code == 200
+            )
             spans = receiver.wait_for(
                 lambda spans: bool(named("POST /v1/tasks", spans) and named("GET /v1/tasks/{task_id}", spans))
             )
