@@ -13,9 +13,9 @@ class Committed:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def add(self, draft: TaskDraft, now: datetime) -> Task:
+    async def add(self, draft: TaskDraft, now: datetime, actor_id: int | None = None) -> Task:
         async with self.store.unit_of_work() as work:
-            task = await work.tasks.add(draft, now)
+            task = await work.tasks.add(draft, now, actor_id)
             await work.commit()
         return task
 

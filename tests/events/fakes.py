@@ -74,9 +74,9 @@ class JournalingTasks(MemoryTaskRepository):
         self.store = store
         self.writes = work.writes
 
-    async def add(self, draft: TaskDraft, now: datetime) -> Task:
+    async def add(self, draft: TaskDraft, now: datetime, actor_id: int | None = None) -> Task:
         self.store.fail("writes")
-        task = await super().add(draft, now)
+        task = await super().add(draft, now, actor_id)
         self.writes.append(f"add {task.id}")
         return task
 

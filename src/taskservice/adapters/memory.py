@@ -13,6 +13,7 @@ from typing import Self
 
 import msgspec
 
+from taskservice.adapters.memory_users import MemoryApiKeyRepository, MemoryUserRepository, UserTables
 from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import TaskPage, TaskQuery, order_tasks
 from taskservice.domain.task import Task, TaskDraft, new_task
@@ -25,6 +26,7 @@ class MemoryStore:
         self.tasks: dict[int, Task] = {}
         self.ids_by_key: dict[str, int] = {}
         self.last_id = 0
+        self.people = UserTables()
         self.writer = asyncio.Lock()
 
     def unit_of_work(self) -> "MemoryUnitOfWork":
@@ -44,6 +46,8 @@ class MemoryUnitOfWork:
         self._undo: list[Callable[[], None]] = []
         self._writing = False
         self.tasks = MemoryTaskRepository(store, self)
+        self.users = MemoryUserRepository(store.people, self)
+        self.api_keys = MemoryApiKeyRepository(store.people, self)
 
     async def lock(self) -> None:
         if not self._writing:
@@ -82,14 +86,14 @@ class MemoryTaskRepository:
         self._store = store
         self._work = work
 
-    async def add(self, draft: TaskDraft, now: datetime) -> Task:
+    async def add(self, draft: TaskDraft, now: datetime, actor_id: int | None = None) -> Task:
         await self._work.lock()
         store = self._store
         key = draft.title.casefold()
         if key in store.ids_by_key:
             raise DuplicateTitle(draft.title)
         store.last_id += 1  # never handed back, even on rollback: ids are never reused
-        task = new_task(draft, store.last_id, now)
+        task = new_task(draft, store.last_id, now, actor_id)
         self._put(task)
         return task
 

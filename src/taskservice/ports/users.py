@@ -63,7 +63,10 @@ class UserRepository(Protocol):
 
 class ApiKeyRepository(Protocol):
     async def add(self, user_id: int, name: str, prefix: str, digest: str, now: datetime) -> ApiKey:
-        """Store a new key of `user_id` under the digest of its secret; `last_used_at` is None."""
+        """Store a new key of `user_id` under the digest of its secret; `last_used_at` is None.
+
+        Raises `UserNotFound` if there is no user `user_id`.
+        """
         ...
 
     async def get(self, key_id: int) -> ApiKey | None: ...
