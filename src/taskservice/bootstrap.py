@@ -4,6 +4,8 @@ Nothing here runs at import time. `create_app` is what the server and the tests 
 pass fakes for `store` and `clock`, and extra event listeners to observe what happened.
 """
 
+import functools
+import secrets
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
 from typing import Final
@@ -11,6 +13,7 @@ from typing import Final
 from litestar import Litestar
 
 from taskservice.adapters.clock import SystemClock
+from taskservice.adapters.credentials import Argon2Hasher, JwtCodec, new_api_key
 from taskservice.adapters.dispatcher import EventDispatcher, Listener
 from taskservice.adapters.listeners import default_registry
 from taskservice.adapters.memory import MemoryStore
@@ -20,9 +23,13 @@ from taskservice.http.app import build_http_app
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.logs import access_log, configure_logging, flush_logs
 from taskservice.ports.clock import Clock
+from taskservice.ports.credentials import PasswordHasher
 from taskservice.ports.unit_of_work import Store
 from taskservice.settings import MEMORY_URL, Settings, load_settings
+from taskservice.usecases.api_keys import ApiKeyUseCases
+from taskservice.usecases.sign_in import SignIn
 from taskservice.usecases.tasks import TaskUseCases
+from taskservice.usecases.users import UserUseCases
 
 # How long one listener may take with one event before it is abandoned (and logged).
 EVENT_LISTENER_TIMEOUT: Final = 5.0
@@ -38,16 +45,25 @@ def build_store(settings: Settings) -> SqlStore:
     )
 
 
+@functools.cache
+def default_hasher() -> Argon2Hasher:
+    """One Argon2id hasher per process: making one hashes its dummy password (~0.1 s), and it
+    keeps no state besides."""
+    return Argon2Hasher()
+
+
 def create_app(
     settings: Settings,
     *,
     store: Store | None = None,
     clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
     listeners: Sequence[Listener] = (),
     serving: bool = False,
 ) -> RequestContextMiddleware:
     """The whole service. `serving`: this process is the server (not a test or a script), so
-    the garbage collector is tuned for it once start-up is done (gc_tuning.py)."""
+    the garbage collector is tuned for it once start-up is done (gc_tuning.py). `hasher`: tests
+    pass a cheaper Argon2id."""
     sql: SqlStore | None = None
     if store is None:
         if settings.database_url == MEMORY_URL:
@@ -59,7 +75,13 @@ def create_app(
         queue_size=settings.event_queue_size,
         listener_timeout=EVENT_LISTENER_TIMEOUT,
     )
-    tasks = TaskUseCases(store.unit_of_work, clock or SystemClock(), dispatcher)
+    clock = clock or SystemClock()
+    tasks = TaskUseCases(store.unit_of_work, clock, dispatcher)
+    hasher = hasher or default_hasher()
+    codec = JwtCodec(secrets.token_urlsafe(32), 900)
+    users = UserUseCases(store.unit_of_work, clock, hasher)
+    api_keys = ApiKeyUseCases(store.unit_of_work, clock, new_api_key)
+    sign_in = SignIn(store.unit_of_work, clock, hasher, codec)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None]:
@@ -80,6 +102,9 @@ def create_app(
     return build_http_app(
         tasks,
         store,
+        users=users,
+        api_keys=api_keys,
+        sign_in=sign_in,
         api_prefix=settings.api_prefix,
         default_limit=settings.default_list_limit,
         max_limit=settings.max_list_limit,

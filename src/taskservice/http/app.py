@@ -12,12 +12,17 @@ from litestar.openapi.plugins import OpenAPIRenderPlugin, RedocRenderPlugin, Swa
 from litestar.static_files import create_static_files_router  # pyright: ignore[reportUnknownVariableType]
 from openapi_ui_bundles import redoc, swagger_ui
 
+from taskservice.http.auth_routes import token_handlers
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.health import health_handlers
 from taskservice.http.middleware import AccessLog, RequestContextMiddleware
 from taskservice.http.tasks import task_handlers
+from taskservice.http.users import user_handlers
 from taskservice.ports.repository import HealthCheck
+from taskservice.usecases.api_keys import ApiKeyUseCases
+from taskservice.usecases.sign_in import SignIn
 from taskservice.usecases.tasks import TaskUseCases
+from taskservice.usecases.users import UserUseCases
 
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 
@@ -64,6 +69,9 @@ def build_http_app(
     tasks: TaskUseCases,
     database: HealthCheck,
     *,
+    users: UserUseCases,
+    api_keys: ApiKeyUseCases,
+    sign_in: SignIn,
     api_prefix: str,
     default_limit: int,
     max_limit: int,
@@ -86,9 +94,24 @@ def build_http_app(
         ),
         tags=["tasks"],
     )
+    accounts = Router(
+        path=api_prefix or "/",
+        route_handlers=[
+            *user_handlers(
+                users,
+                api_keys,
+                location_prefix=api_prefix,
+                default_limit=default_limit,
+                max_limit=max_limit,
+                max_body_bytes=max_body_bytes,
+            ),
+            *token_handlers(sign_in, max_body_bytes=max_body_bytes),
+        ],
+        tags=["users"],
+    )
     ui_plugins, ui_files = api_docs()
     litestar = Litestar(
-        route_handlers=[api, *health_handlers(database, timeout=readiness_timeout), *ui_files],
+        route_handlers=[api, accounts, *health_handlers(database, timeout=readiness_timeout), *ui_files],
         exception_handlers=build_exception_handlers(expose_causes=expose_causes),
         # The task routes read bodies themselves (schemas.read_body) with the same limit.
         request_max_body_size=max_body_bytes,

@@ -10,12 +10,16 @@ from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFou
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from taskservice.domain.errors import (
+    ApiKeyNotFound,
     DomainError,
     DuplicateTitle,
+    DuplicateUser,
     EmptyUpdate,
+    InvalidCredentials,
     InvalidField,
     StorageUnavailable,
     TaskNotFound,
+    UserNotFound,
 )
 from taskservice.request_context import current_request_id
 
@@ -113,6 +117,15 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
                 return validation_response([FieldError("body", error.field, error.message)])
             case EmptyUpdate():
                 return error_response(422, error.code, "The update names no field to change.")
+            case UserNotFound():
+                return error_response(404, error.code, str(error), {"id": error.user_id})
+            case ApiKeyNotFound():
+                return error_response(404, error.code, str(error), {"id": error.key_id})
+            case DuplicateUser():
+                return error_response(409, error.code, str(error), {"email": error.email})
+            case InvalidCredentials():
+                # RFC 9110: a 401 names a scheme; no hint of which of email or password was wrong.
+                return error_response(401, error.code, str(error), None, {"WWW-Authenticate": "Bearer"})
             case StorageUnavailable():
                 _log.warning("storage_unavailable", reason=error.reason)
                 details = _cause_details(error) if expose_causes else {}

@@ -104,7 +104,7 @@ class TaskPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return make_changes(title=self.title, description=self.description, status=self.status, priority=self.priority)
 
 
-BodyT = TypeVar("BodyT", TaskCreate, TaskPatch)
+BodyT = TypeVar("BodyT", bound=msgspec.Struct)
 
 _decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
 _PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
