@@ -129,12 +129,14 @@ def database_url(store_kind: str, request: pytest.FixtureRequest) -> str:
 
 
 async def migrate_and_empty(url: str) -> None:
-    """Bring a SQL database to the newest schema and remove every task (the counts follow)."""
+    """Bring a SQL database to the newest schema and remove every task (the counts follow) and
+    every user (their keys follow)."""
     engine = create_engine(url)
     try:
         await upgrade_to_head(engine)
         async with engine.begin() as connection:
             await connection.execute(text("DELETE FROM tasks"))
+            await connection.execute(text("DELETE FROM users"))
     finally:
         await engine.dispose()
 

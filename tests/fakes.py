@@ -70,6 +70,8 @@ def make_task(**overrides: object) -> Task:
         "created_at": T0,
         "updated_at": T0,
         "version": 1,
+        "created_by": None,
+        "updated_by": None,
     }
     fields.update(overrides)
     return Task(**fields)  # pyright: ignore[reportArgumentType]

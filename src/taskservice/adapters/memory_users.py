@@ -11,7 +11,7 @@ from typing import Protocol, TypeVar
 import msgspec
 
 from taskservice.domain.errors import DuplicateUser, UserNotFound
-from taskservice.domain.user import ApiKey, User, UserDraft, UserPage
+from taskservice.domain.user import ApiKey, User, UserDraft, UserPage, new_user
 from taskservice.ports.users import KeyOwner, SignInRecord
 
 K = TypeVar("K")
@@ -72,15 +72,7 @@ class MemoryUserRepository:
         if key in tables.user_ids_by_key:
             raise DuplicateUser(draft.email)
         tables.last_user_id += 1  # not given back on rollback: ids are never reused
-        user = User(
-            id=tables.last_user_id,
-            email=draft.email,
-            name=draft.name,
-            role=draft.role,
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
+        user = new_user(draft, tables.last_user_id, now)
         _write(self._work, tables.users, user.id, SignInRecord(user=user, password_hash=draft.password_hash))
         _write(self._work, tables.user_ids_by_key, key, user.id)
         return user
@@ -98,8 +90,8 @@ class MemoryUserRepository:
     async def update(self, user: User, changed: Collection[str], password_hash: str | None = None) -> None:  # noqa: ARG002 - whole users are stored
         await self._work.lock()
         stored = self._tables.users.get(user.id)
-        if stored is None:
-            raise UserNotFound(user.id)
+        if stored is None:  # as an UPDATE of no row: nothing (the caller read it for update)
+            return
         # The email (and so its key) never changes: only the record is rewritten.
         hashed = password_hash if password_hash is not None else stored.password_hash
         _write(self._work, self._tables.users, user.id, SignInRecord(user=user, password_hash=hashed))

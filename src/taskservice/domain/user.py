@@ -126,6 +126,19 @@ def check_key_name(raw: str) -> str:
     return name
 
 
+def new_user(draft: UserDraft, user_id: int, now: datetime) -> User:
+    """The user a store holds once it has stored `draft` under `user_id` at `now`: active."""
+    return User(
+        id=user_id,
+        email=draft.email,
+        name=draft.name,
+        role=draft.role,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+
+
 def apply_user_changes(user: User, changes: UserChanges, now: datetime) -> tuple[User, tuple[str, ...]]:
     """The user after `changes` and the names of the fields that really changed (a new password
     is always a change: its hash is never compared)."""

@@ -34,7 +34,7 @@ _SQLITE_UNAVAILABLE = (
     "SQLITE_READONLY",
 )
 # SQLite names the columns of a unique violation, not the index: the indexes by their columns.
-_SQLITE_UNIQUE_COLUMNS = {"tasks.title_key": "uq_tasks_title_key"}
+_SQLITE_UNIQUE_COLUMNS = {"tasks.title_key": "uq_tasks_title_key", "users.email_key": "uq_users_email_key"}
 
 
 class UniqueViolation(Exception):

@@ -29,7 +29,14 @@ _WRITABLE: dict[str, BindParameter[Any]] = {
 # The store decides only the id: the rest of the new row is what was written.
 _INSERT = (
     insert(tasks)
-    .values(**_WRITABLE, created_at=bindparam("now"), updated_at=bindparam("now"), version=literal(1))
+    .values(
+        **_WRITABLE,
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+        version=literal(1),
+        created_by=bindparam("actor_id"),
+        updated_by=bindparam("actor_id"),
+    )
     .returning(tasks.c.id)
 )
 _GET = select(*_COLUMNS).where(tasks.c.id == bindparam("task_id"))
@@ -60,6 +67,7 @@ def _update_statement(fields: frozenset[str]) -> ClauseElement:
                 **{column: _WRITABLE[column] for column in columns},
                 updated_at=bindparam("w_updated_at"),
                 version=bindparam("w_version"),
+                updated_by=bindparam("w_updated_by"),
             )
         )
     return statement
@@ -75,6 +83,8 @@ def _to_task(row: Row) -> Task:
         created_at=row[5],
         updated_at=row[6],
         version=row[7],
+        created_by=row[8],
+        updated_by=row[9],
     )
 
 
@@ -99,13 +109,13 @@ class SqlTaskRepository:
     def __init__(self, session: SqlSession) -> None:
         self._session = session
 
-    async def add(self, draft: TaskDraft, now: datetime) -> Task:
+    async def add(self, draft: TaskDraft, now: datetime, actor_id: int | None = None) -> Task:
         await self._session.begin(write=True)
         try:
-            rows = await self._session.rows(_INSERT, {**_writable(draft), "now": now})
+            rows = await self._session.rows(_INSERT, {**_writable(draft), "now": now, "actor_id": actor_id})
         except UniqueViolation as error:
             raise _duplicate(error, draft.title) from None
-        return new_task(draft, rows[0][0], now)
+        return new_task(draft, rows[0][0], now, actor_id)
 
     async def get(self, task_id: int, *, for_update: bool = False) -> Task | None:
         if for_update:
@@ -117,7 +127,9 @@ class SqlTaskRepository:
         fields = frozenset(changed) if changed else frozenset(MUTABLE_FIELDS)
         writable = _writable(task)
         params = {f"w_{column}": writable[f"w_{column}"] for field in fields for column in _FIELD_COLUMNS[field]}
-        params.update(task_id=task.id, w_updated_at=task.updated_at, w_version=task.version)
+        params.update(
+            task_id=task.id, w_updated_at=task.updated_at, w_version=task.version, w_updated_by=task.updated_by
+        )
         await self._session.begin(write=True)
         try:
             await self._session.rows(_update_statement(fields), params)

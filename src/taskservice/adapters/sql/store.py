@@ -15,6 +15,7 @@ from taskservice.adapters.sql.postgres import PostgresDatabase
 from taskservice.adapters.sql.repository import PING, SqlTaskRepository
 from taskservice.adapters.sql.session import SqlSession
 from taskservice.adapters.sql.sqlite import SqliteDatabase
+from taskservice.adapters.sql.users import SqlApiKeyRepository, SqlUserRepository
 
 
 def sqlite_path(database_url: str) -> str | None:
@@ -26,11 +27,13 @@ def sqlite_path(database_url: str) -> str | None:
 class SqlUnitOfWork:
     """The `UnitOfWork` port on one `SqlSession`: one attribute per repository."""
 
-    __slots__ = ("_session", "tasks")
+    __slots__ = ("_session", "api_keys", "tasks", "users")
 
     def __init__(self, session: SqlSession) -> None:
         self._session = session
         self.tasks = SqlTaskRepository(session)
+        self.users = SqlUserRepository(session)
+        self.api_keys = SqlApiKeyRepository(session)
 
     async def commit(self) -> None:
         await self._session.commit()

@@ -6,8 +6,10 @@ from advanced_alchemy.base import convention
 from advanced_alchemy.types import BigIntIdentity, DateTimeUTC
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
+    ForeignKey,
     Identity,
     Index,
     Integer,
@@ -20,6 +22,7 @@ from sqlalchemy import (
 
 from taskservice.domain.listing import OrderBy
 from taskservice.domain.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+from taskservice.domain.user import EMAIL_MAX_LENGTH, KEY_NAME_MAX_LENGTH, NAME_MAX_LENGTH
 
 metadata = MetaData(naming_convention=convention)
 
@@ -39,6 +42,13 @@ tasks = Table(
     Column("created_at", DateTimeUTC(), nullable=False),
     Column("updated_at", DateTimeUTC(), nullable=False),
     Column("version", Integer, nullable=False),
+    # Who created and last changed the task. Not foreign keys: users are never deleted, so a
+    # reference would have nothing to cascade or restrict, yet it would cost every task write a
+    # lookup in `users` (and, on PostgreSQL, a KEY SHARE lock on the user's row, which an admin's
+    # `FOR UPDATE` of that user waits for); and SQLite can add a constrained column only by
+    # rebuilding `tasks` and its triggers. The ids come from an authenticated caller.
+    Column("created_by", BigInteger, nullable=True),
+    Column("updated_by", BigInteger, nullable=True),
     CheckConstraint("status IN ('new', 'in_progress', 'completed')", name="status_valid"),
     CheckConstraint("priority BETWEEN 1 AND 5", name="priority_range"),
     # AUTOINCREMENT: SQLite never hands out an id again, even after the highest rows are deleted.
@@ -93,3 +103,38 @@ task_counts = Table(
     Column("slot", SmallInteger, primary_key=True, autoincrement=False),
     Column("count", BigInteger, nullable=False),
 )
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigIntIdentity, Identity(), primary_key=True),
+    Column("email", String(EMAIL_MAX_LENGTH), nullable=False),
+    Column("email_key", Text, nullable=False),  # email.strip().casefold(): may be longer than the email
+    Column("name", String(NAME_MAX_LENGTH), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("password_hash", Text, nullable=True),  # None: the user signs in with API keys only
+    Column("created_at", DateTimeUTC(), nullable=False),
+    Column("updated_at", DateTimeUTC(), nullable=False),
+    CheckConstraint("role IN ('reader', 'writer', 'admin')", name="role_valid"),
+    sqlite_autoincrement=True,
+)
+EMAIL_KEY_INDEX = "uq_users_email_key"
+Index(EMAIL_KEY_INDEX, users.c.email_key, unique=True)
+
+# A key's secret is never stored, only its digest: a fast hash suffices for a high-entropy secret,
+# and the unique index finds a key by it in one seek.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", BigIntIdentity, Identity(), primary_key=True),
+    Column("user_id", BigInteger, ForeignKey(users.c.id, ondelete="CASCADE"), nullable=False),
+    Column("name", String(KEY_NAME_MAX_LENGTH), nullable=False),
+    Column("prefix", Text, nullable=False),
+    Column("digest", Text, nullable=False),
+    Column("created_at", DateTimeUTC(), nullable=False),
+    Column("last_used_at", DateTimeUTC(), nullable=True),
+    sqlite_autoincrement=True,
+)
+Index("uq_api_keys_digest", api_keys.c.digest, unique=True)
+Index("ix_api_keys_user_id", api_keys.c.user_id)
