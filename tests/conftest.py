@@ -16,10 +16,10 @@ from structlog.typing import EventDict
 from taskservice.adapters.memory import MemoryStore
 from taskservice.adapters.sql.migrations import create_engine, upgrade_to_head
 from taskservice.adapters.sql.store import SqlStore
-from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.ports.unit_of_work import Store
 from taskservice.settings import Settings, load_settings
+from tests.auth import admin_app, admin_client, bearer
 from tests.databases import fresh_postgres_database
 
 # "quick" for the edit-test loop, "ci" (deeper) when CI is set; HYPOTHESIS_PROFILE overrides both.
@@ -75,9 +75,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
 STORES = ("memory", "sqlite", "postgres")
 
 
+# qa and prod need one; tests in any environment sign tokens with this unless they say otherwise.
+TEST_JWT_SECRET = "test-secret-0123456789-0123456789-0123456789"
+
+
 def make_settings(**environ: str) -> Settings:
     """Settings as the service would read them from `environ` alone (no .env files)."""
-    return load_settings({"APP_ENV": "test", **environ}, env_dir=Path("/nonexistent"))
+    return load_settings({"APP_ENV": "test", "JWT_SECRET": TEST_JWT_SECRET, **environ}, env_dir=Path("/nonexistent"))
 
 
 @pytest.fixture(scope="session")
@@ -158,21 +162,31 @@ async def store(store_kind: str, database_url: str) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-async def app_for(store_kind: str, database_url: str) -> RequestContextMiddleware:
-    """The real app on the parametrised store."""
+async def app_and_key(store_kind: str, database_url: str) -> tuple[RequestContextMiddleware, str]:
+    """The real app on the parametrised store, and an admin's API key it accepts."""
     if store_kind == "postgres":
         await migrate_and_empty(database_url)
-    return create_app(make_settings(DATABASE_URL=database_url))
+    return admin_app(make_settings(DATABASE_URL=database_url))
 
 
 @pytest.fixture
-async def client(app_for: RequestContextMiddleware) -> AsyncIterator[AsyncTestClient[RequestContextMiddleware]]:
-    async with AsyncTestClient(app=app_for) as test_client:
+def app_for(app_and_key: tuple[RequestContextMiddleware, str]) -> RequestContextMiddleware:
+    return app_and_key[0]
+
+
+@pytest.fixture
+async def client(
+    app_and_key: tuple[RequestContextMiddleware, str],
+) -> AsyncIterator[AsyncTestClient[RequestContextMiddleware]]:
+    """A client of the real app on the parametrised store, authenticated as an admin."""
+    app, key = app_and_key
+    async with AsyncTestClient(app=app) as test_client:
+        test_client.headers.update(bearer(key))
         yield test_client
 
 
 @pytest.fixture
 async def memory_client() -> AsyncIterator[AsyncTestClient[RequestContextMiddleware]]:
-    """The real app on the in-memory store: for HTTP behaviour that does not depend on storage."""
-    async with AsyncTestClient(app=create_app(make_settings(DATABASE_URL="memory://"))) as test_client:
+    """The real app on the in-memory store, as an admin: for HTTP behaviour that does not depend on storage."""
+    async with admin_client(make_settings(DATABASE_URL="memory://")) as test_client:
         yield test_client

@@ -5,9 +5,9 @@ Shared by unit, contract and HTTP tests. Assert on what they hold, not on how th
 """
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Final, NoReturn, Self
+from typing import Final, NoReturn
 
 from taskservice.adapters.memory import MemoryStore, MemoryTaskRepository, MemoryUnitOfWork
 from taskservice.domain.events import TaskEvent
@@ -94,7 +94,11 @@ def store_with(repository: type[MemoryTaskRepository]) -> MemoryStore:
 
 
 class BrokenStore(MemoryStore):
-    """A `Store` whose every call fails with `error` (or hangs, for readiness timeouts)."""
+    """A `Store` whose every task call and ping fails with `error` (or hangs, for readiness timeouts).
+
+    Its users and API keys still work, so that a test's caller can authenticate and reach the
+    failing task calls.
+    """
 
     def __init__(self, error: Exception | None = None, *, hang: bool = False) -> None:
         super().__init__()
@@ -115,17 +119,20 @@ class BrokenStore(MemoryStore):
         await self.fail()
 
 
+class _BrokenTasks:
+    """A task repository whose every method fails."""
+
+    def __init__(self, store: BrokenStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[NoReturn]]:
+        async def failing(*_: object, **__: object) -> NoReturn:
+            await self._store.fail()
+
+        return failing
+
+
 class _BrokenWork(MemoryUnitOfWork):
     def __init__(self, store: BrokenStore) -> None:
         super().__init__(store)
-        self.broken = store
-
-    async def lock(self) -> None:
-        await self.broken.fail()
-
-    async def commit(self) -> None:
-        await self.broken.fail()
-
-    async def __aenter__(self) -> Self:
-        await self.broken.fail()
-        return self
+        self.tasks = _BrokenTasks(store)  # pyright: ignore[reportAttributeAccessIssue]

@@ -12,10 +12,10 @@ import asyncpg  # pyright: ignore[reportMissingTypeStubs]
 from litestar.testing import TestClient
 from sqlalchemy.engine import make_url
 
-from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.ports.clock import Clock
 from taskservice.ports.unit_of_work import Store
+from tests.auth import admin_sync_client
 from tests.conftest import make_settings
 
 SyncClient = TestClient[RequestContextMiddleware]
@@ -41,10 +41,11 @@ def open_client(
     store: Store | None = None,
     **environ: str,
 ) -> SyncClient:
-    """A started client on an empty store (or on `store`); the caller must `__exit__` it."""
+    """A started client on an empty store (or on `store`), every request with an admin's API key;
+    the caller must `__exit__` it."""
     empty_store(store_kind, database_url)
     settings = make_settings(DATABASE_URL=database_url, **environ)
-    client: SyncClient = TestClient(create_app(settings, clock=clock, store=store))
+    client: SyncClient = admin_sync_client(settings, clock=clock, store=store)
     client.__enter__()
     return client
 

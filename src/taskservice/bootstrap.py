@@ -6,14 +6,22 @@ pass fakes for `store` and `clock`, and extra event listeners to observe what ha
 
 import functools
 import secrets
+import sys
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import Final, TextIO
 
 from litestar import Litestar
 
 from taskservice.adapters.clock import SystemClock
-from taskservice.adapters.credentials import Argon2Hasher, JwtCodec, new_api_key
+from taskservice.adapters.credentials import (
+    MAX_CREDENTIAL_LENGTH,
+    Argon2Hasher,
+    JwtCodec,
+    key_digest,
+    looks_like_api_key,
+    new_api_key,
+)
 from taskservice.adapters.dispatcher import EventDispatcher, Listener
 from taskservice.adapters.listeners import default_registry
 from taskservice.adapters.memory import MemoryStore
@@ -27,6 +35,8 @@ from taskservice.ports.credentials import PasswordHasher
 from taskservice.ports.unit_of_work import Store
 from taskservice.settings import MEMORY_URL, Settings, load_settings
 from taskservice.usecases.api_keys import ApiKeyUseCases
+from taskservice.usecases.authenticate import Authenticator
+from taskservice.usecases.first_admin import FIRST_ADMIN_EMAIL, NewKey, create_first_admin, grant_admin_key
 from taskservice.usecases.sign_in import SignIn
 from taskservice.usecases.tasks import TaskUseCases
 from taskservice.usecases.users import UserUseCases
@@ -52,6 +62,23 @@ def default_hasher() -> Argon2Hasher:
     return Argon2Hasher()
 
 
+def token_codec(settings: Settings) -> JwtCodec:
+    """Access tokens signed with JWT_SECRET; without one (dev/test), a random secret of this start
+    (the launcher shares one with its workers: __main__.serve)."""
+    return JwtCodec(settings.jwt_secret or secrets.token_urlsafe(48), settings.access_token_ttl)
+
+
+def announce_first_admin(key: str, out: TextIO) -> None:
+    """The dev start's new admin key, on the console once (never in a log line), ready to copy."""
+    print(
+        f"\ntaskservice: this database had no users, so {FIRST_ADMIN_EMAIL} (admin) was created.\n"
+        f"Its API key, shown only this once:\n\n    {key}\n\n"
+        f'Try: curl -H "Authorization: Bearer {key}" http://127.0.0.1:8000/v1/tasks\n',
+        file=out,
+        flush=True,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -60,10 +87,13 @@ def create_app(
     hasher: PasswordHasher | None = None,
     listeners: Sequence[Listener] = (),
     serving: bool = False,
+    admin_key: NewKey | None = None,
 ) -> RequestContextMiddleware:
     """The whole service. `serving`: this process is the server (not a test or a script), so
-    the garbage collector is tuned for it once start-up is done (gc_tuning.py). `hasher`: tests
-    pass a cheaper Argon2id."""
+    the garbage collector is tuned for it once start-up is done (gc_tuning.py). `admin_key`
+    (`new_api_key()`): a key the start gives `admin@localhost` (tests hold it); without one, a
+    `dev` start on a store with no users creates that admin and prints its new key. `hasher`:
+    tests pass a cheaper Argon2id."""
     sql: SqlStore | None = None
     if store is None:
         if settings.database_url == MEMORY_URL:
@@ -77,16 +107,29 @@ def create_app(
     )
     clock = clock or SystemClock()
     tasks = TaskUseCases(store.unit_of_work, clock, dispatcher)
+    codec = token_codec(settings)
     hasher = hasher or default_hasher()
-    codec = JwtCodec(secrets.token_urlsafe(32), 900)
     users = UserUseCases(store.unit_of_work, clock, hasher)
     api_keys = ApiKeyUseCases(store.unit_of_work, clock, new_api_key)
     sign_in = SignIn(store.unit_of_work, clock, hasher, codec)
+    authenticator = Authenticator(
+        store.unit_of_work,
+        codec,
+        clock,
+        key_digest=key_digest,
+        is_api_key=looks_like_api_key,
+        ttl=settings.auth_cache_ttl,
+    )
+    units_of_work = store.unit_of_work
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None]:
         if sql is not None:
             await sql.open(migrate=settings.migrate_on_start)
+        if admin_key is not None:
+            await grant_admin_key(units_of_work, clock, admin_key)
+        elif settings.is_dev and (key := await create_first_admin(units_of_work, clock, new_api_key)):
+            announce_first_admin(key, sys.stderr)
         await dispatcher.start()
         if serving:
             tune_for_serving()
@@ -105,6 +148,8 @@ def create_app(
         users=users,
         api_keys=api_keys,
         sign_in=sign_in,
+        authenticate=authenticator.authenticate,
+        max_credential_length=MAX_CREDENTIAL_LENGTH,
         api_prefix=settings.api_prefix,
         default_limit=settings.default_list_limit,
         max_limit=settings.max_list_limit,

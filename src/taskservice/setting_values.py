@@ -40,6 +40,38 @@ def seconds(raw: str) -> float:
     return value
 
 
+def seconds_or_zero(raw: str) -> float:
+    """Seconds from 0 (off) to 3600."""
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("expected a number of seconds from 0 to 3600") from None
+    if not 0 <= value <= 3600:
+        raise ValueError("expected a number of seconds from 0 to 3600")
+    return value
+
+
+class Secret(str):
+    """A secret setting: its repr (in a traceback, a debugger, a printed Settings) hides it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+
+SECRET_MIN_BYTES = 32
+
+
+def secret(raw: str) -> Secret:
+    if len(raw.encode()) < SECRET_MIN_BYTES:
+        raise ValueError(
+            f"expected at least {SECRET_MIN_BYTES} bytes of random text "
+            '(e.g. python -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+    return Secret(raw)
+
+
 def boolean(raw: str) -> bool:
     lowered = raw.lower()
     if lowered in ("1", "true", "yes", "on"):

@@ -12,7 +12,18 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from taskservice.setting_values import boolean, enum_of, host_name, origins, path_prefix, seconds, whole_number
+from taskservice.setting_values import (
+    Secret,
+    boolean,
+    enum_of,
+    host_name,
+    origins,
+    path_prefix,
+    seconds,
+    seconds_or_zero,
+    secret,
+    whole_number,
+)
 
 T = TypeVar("T")
 
@@ -73,6 +84,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     shutdown_timeout: float = 10.0
     event_queue_size: int = 10_000
     cors_origins: tuple[str, ...] = ()  # none: CORS is off
+    jwt_secret: Secret | None = None  # None (dev/test only): a random one per start
+    access_token_ttl: int = 900
+    auth_cache_ttl: float = 5.0
 
     @property
     def is_dev(self) -> bool:
@@ -129,7 +143,14 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_dir: Path | N
         shutdown_timeout=get("SHUTDOWN_TIMEOUT", seconds, defaults.shutdown_timeout),
         event_queue_size=get("EVENT_QUEUE_SIZE", whole_number(1, 10_000_000), defaults.event_queue_size),
         cors_origins=get("CORS_ORIGINS", origins, defaults.cors_origins),
+        jwt_secret=get("JWT_SECRET", secret, None),
+        access_token_ttl=get("ACCESS_TOKEN_TTL", whole_number(60, 86_400), defaults.access_token_ttl),
+        auth_cache_ttl=get("AUTH_CACHE_TTL", seconds_or_zero, defaults.auth_cache_ttl),
     )
+    if settings.jwt_secret is None and app_env in (AppEnv.QA, AppEnv.PROD):
+        raise SettingsError(
+            "JWT_SECRET", f"required when APP_ENV is {app_env.value} (at least 32 bytes of random text)"
+        )
     if settings.default_list_limit > settings.max_list_limit:
         # Name the one the operator set: that is the one to fix.
         if "MAX_LIST_LIMIT" in values:
@@ -167,8 +188,8 @@ def _parse(name: str, raw: str | None, convert: Callable[[str], T], default: T) 
     except ValueError as error:
         if not value:
             raise SettingsError(name, f"the value is empty (unset it to use the default); {error}") from None
-        shown = redact_url(value) if name == "DATABASE_URL" else value
-        raise SettingsError(name, f"{shown!r} is not valid; {error}") from None
+        shown = redact_url(value) if name == "DATABASE_URL" else "<hidden>" if name == "JWT_SECRET" else repr(value)
+        raise SettingsError(name, f"{shown} is not valid; {error}") from None
 
 
 def _database_url(raw: str) -> str:

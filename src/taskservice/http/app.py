@@ -12,6 +12,7 @@ from litestar.openapi.plugins import OpenAPIRenderPlugin, RedocRenderPlugin, Swa
 from litestar.static_files import create_static_files_router  # pyright: ignore[reportUnknownVariableType]
 from openapi_ui_bundles import redoc, swagger_ui
 
+from taskservice.http.access import Authenticate, access_guard, authentication, open_paths
 from taskservice.http.auth_routes import token_handlers
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.health import health_handlers
@@ -72,6 +73,8 @@ def build_http_app(
     users: UserUseCases,
     api_keys: ApiKeyUseCases,
     sign_in: SignIn,
+    authenticate: Authenticate,
+    max_credential_length: int,
     api_prefix: str,
     default_limit: int,
     max_limit: int,
@@ -110,9 +113,14 @@ def build_http_app(
         tags=["users"],
     )
     ui_plugins, ui_files = api_docs()
+    open_patterns = open_paths(api_prefix)
     litestar = Litestar(
         route_handlers=[api, accounts, *health_handlers(database, timeout=readiness_timeout), *ui_files],
         exception_handlers=build_exception_handlers(expose_causes=expose_causes),
+        # Authentication runs after routing (an unknown route is a 404 for anyone) and before the
+        # guards and the handler's own checks of path, query and body.
+        middleware=[authentication(authenticate, max_length=max_credential_length, open_patterns=open_patterns)],
+        guards=[access_guard(open_patterns)],
         # The task routes read bodies themselves (schemas.read_body) with the same limit.
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(

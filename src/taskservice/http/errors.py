@@ -15,10 +15,12 @@ from taskservice.domain.errors import (
     DuplicateTitle,
     DuplicateUser,
     EmptyUpdate,
+    Forbidden,
     InvalidCredentials,
     InvalidField,
     StorageUnavailable,
     TaskNotFound,
+    Unauthenticated,
     UserNotFound,
 )
 from taskservice.request_context import current_request_id
@@ -126,6 +128,11 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
             case InvalidCredentials():
                 # RFC 9110: a 401 names a scheme; no hint of which of email or password was wrong.
                 return error_response(401, error.code, str(error), None, {"WWW-Authenticate": "Bearer"})
+            case Unauthenticated():
+                # RFC 6750: the scheme to authenticate with; never a hint of what was wrong with a key.
+                return error_response(401, error.code, str(error), None, {"WWW-Authenticate": "Bearer"})
+            case Forbidden():
+                return error_response(403, error.code, str(error))
             case StorageUnavailable():
                 _log.warning("storage_unavailable", reason=error.reason)
                 details = _cause_details(error) if expose_causes else {}

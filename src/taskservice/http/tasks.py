@@ -3,10 +3,10 @@ one use case, and returns a domain value."""
 
 from collections.abc import Generator
 from contextlib import contextmanager
-from typing import cast
+from typing import Any, cast
 
 import msgspec
-from litestar import HttpMethod, Response, delete, get, patch, post, put, route
+from litestar import HttpMethod, Request, Response, delete, get, patch, post, put, route
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
@@ -15,6 +15,8 @@ from litestar.params import FromPath
 from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import TaskPage, TaskQuery
 from taskservice.domain.task import Task
+from taskservice.domain.user import Caller, Role
+from taskservice.http.access import access
 from taskservice.http.inputs import (
     body_providers,
     check_item_request,
@@ -34,6 +36,9 @@ _ITEM = "/tasks/{task_id:str}"
 
 
 _encode_json = msgspec.json.Encoder().encode
+# The request as a handler that records who sees it: its `user` is the authenticated caller.
+CallerRequest = Request[Caller, Any, Any]
+_READ, _WRITE = access(Role.READER), access(Role.WRITER)
 
 
 def task_response(task: Task, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response[Task]:
@@ -74,10 +79,11 @@ def task_handlers(
         operation_class=contract_operation(body=TaskCreate),
         responses=error_responses(409, 413, 415, 422, 500, 503),
         description="Create a task. `title` and `priority` are required.",
+        opt=_WRITE,
     )
-    async def create_task(fields: NamedDependency[TaskCreate]) -> Response[Task]:
+    async def create_task(request: CallerRequest, fields: NamedDependency[TaskCreate]) -> Response[Task]:
         with _reporting_title_as_sent(fields.title):
-            task = await tasks.create(fields.to_draft(), request_id=current_request_id())
+            task = await tasks.create(fields.to_draft(), request_id=current_request_id(), actor_id=request.user.user_id)
         return task_response(task, status_code=201, headers={"Location": f"{location_prefix}/tasks/{task.id}"})
 
     @get(
@@ -89,6 +95,7 @@ def task_handlers(
         ),
         responses=error_responses(422, 500, 503),
         description="List tasks: filter by status, sort, and page; `total` counts every match.",
+        opt=_READ,
     )
     async def list_tasks(listing: NamedDependency[TaskQuery]) -> TaskPage:
         return await tasks.list(listing)
@@ -100,6 +107,7 @@ def task_handlers(
         operation_class=item_operation,
         responses=error_responses(404, 422, 500, 503),
         description="Fetch one task.",
+        opt=_READ,
     )
     async def get_task(task_id: FromPath[int]) -> Response[Task]:
         return task_response(await tasks.get(task_id))
@@ -112,10 +120,16 @@ def task_handlers(
         operation_class=contract_operation(body=TaskCreate, parameters=(TASK_ID_PARAMETER,)),
         responses=error_responses(404, 409, 413, 415, 422, 500, 503),
         description="Replace a task: fields left out take their create defaults.",
+        opt=_WRITE,
     )
-    async def replace_task(task_id: FromPath[int], fields: NamedDependency[TaskCreate]) -> Response[Task]:
+    async def replace_task(
+        request: CallerRequest, task_id: FromPath[int], fields: NamedDependency[TaskCreate]
+    ) -> Response[Task]:
+        actor_id = request.user.user_id
         with _reporting_title_as_sent(fields.title):
-            return task_response(await tasks.replace(task_id, fields.to_draft(), request_id=current_request_id()))
+            return task_response(
+                await tasks.replace(task_id, fields.to_draft(), request_id=current_request_id(), actor_id=actor_id)
+            )
 
     @patch(
         _ITEM,
@@ -128,12 +142,20 @@ def task_handlers(
         ),
         responses=error_responses(404, 409, 413, 415, 422, 500, 503),
         description="Change the fields present; `null` clears `description`; `{}` is `empty_update`.",
+        opt=_WRITE,
     )
-    async def patch_task(task_id: FromPath[int], changes: NamedDependency[TaskPatch]) -> Response[Task]:
+    async def patch_task(
+        request: CallerRequest, task_id: FromPath[int], changes: NamedDependency[TaskPatch]
+    ) -> Response[Task]:
+        actor_id = request.user.user_id
         if isinstance(changes.title, str):
             with _reporting_title_as_sent(changes.title):
-                return task_response(await tasks.patch(task_id, changes.to_changes(), request_id=current_request_id()))
-        return task_response(await tasks.patch(task_id, changes.to_changes(), request_id=current_request_id()))
+                return task_response(
+                    await tasks.patch(task_id, changes.to_changes(), request_id=current_request_id(), actor_id=actor_id)
+                )
+        return task_response(
+            await tasks.patch(task_id, changes.to_changes(), request_id=current_request_id(), actor_id=actor_id)
+        )
 
     @delete(
         _ITEM,
@@ -143,9 +165,10 @@ def task_handlers(
         operation_class=item_operation,
         responses=error_responses(404, 422, 500, 503),
         description="Delete a task.",
+        opt=_WRITE,
     )
-    async def delete_task(task_id: FromPath[int]) -> None:
-        await tasks.delete(task_id, request_id=current_request_id())
+    async def delete_task(request: CallerRequest, task_id: FromPath[int]) -> None:
+        await tasks.delete(task_id, request_id=current_request_id(), actor_id=request.user.user_id)
 
     handlers = [create_task, list_tasks, get_task, replace_task, patch_task, delete_task]
     # The OPTIONS handlers go first: a path's first handler decides whether Litestar adds its own.

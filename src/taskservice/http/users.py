@@ -14,6 +14,7 @@ from litestar.params import FromPath
 
 from taskservice.domain.errors import Unauthenticated
 from taskservice.domain.user import Caller, Role, User, UserPage
+from taskservice.http.access import SELF, access
 from taskservice.http.inputs import refuse_query_string
 from taskservice.http.openapi import contract_operation
 from taskservice.http.params import parse_page_query, parse_path_id
@@ -24,11 +25,6 @@ from taskservice.usecases.api_keys import ApiKeyUseCases
 from taskservice.usecases.users import UserUseCases
 
 AnyRequest = Request[Any, Any, Any]
-SELF = "self"
-
-
-def access(rule: Role | str) -> dict[str, Any]:
-    return {"access": rule}
 
 
 Hook = Callable[[AnyRequest], Coroutine[Any, Any, None]]

@@ -1,7 +1,8 @@
 """The first admin: an operator's way in before anyone can sign in (`taskservice create-admin`,
-and the first `dev` start on an empty database)."""
+and the first `dev` start on an empty database), and the admin key tests start an app with."""
 
 from collections.abc import Callable
+from typing import Final
 
 import msgspec
 
@@ -10,6 +11,11 @@ from taskservice.domain.user import Role, User, UserDraft, check_email, check_na
 from taskservice.ports.clock import Clock
 from taskservice.ports.unit_of_work import UnitOfWork
 from taskservice.usecases.api_keys import IssuedKey, KeyMaker, issue_key
+
+FIRST_ADMIN_EMAIL: Final = "admin@localhost"
+FIRST_ADMIN_NAME: Final = "Admin"
+# (the key, shown once; its listing prefix; its stored digest) — adapters/credentials.new_api_key.
+NewKey = tuple[str, str, str]
 
 
 class NotAnAdmin(Exception):
@@ -73,3 +79,18 @@ class FirstAdmin:
             user = record.user
         issued = await issue_key(work, self._make_key, user.id, key_name, self._clock)
         return AdminKey(user=user, issued=issued, created=record is None)
+
+
+async def create_first_admin(unit_of_work: Callable[[], UnitOfWork], clock: Clock, new_key: KeyMaker) -> str | None:
+    """On a store with no users, create `admin@localhost` (admin, no password) with one API key
+    and return the key; otherwise None (also for every process but one of several racing)."""
+    admin = await FirstAdmin(unit_of_work, clock, new_key).ensure_when_empty(
+        FIRST_ADMIN_EMAIL, FIRST_ADMIN_NAME, key_name="first admin"
+    )
+    return admin.issued.secret if admin is not None else None
+
+
+async def grant_admin_key(unit_of_work: Callable[[], UnitOfWork], clock: Clock, key: NewKey) -> None:
+    """Make `key` a key of `admin@localhost`, creating that admin if it is missing (tests start
+    apps holding a key they made; the key then works through the real authentication path)."""
+    await FirstAdmin(unit_of_work, clock, lambda: key).ensure(FIRST_ADMIN_EMAIL, FIRST_ADMIN_NAME, key_name="granted")

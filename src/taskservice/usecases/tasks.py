@@ -25,11 +25,11 @@ class TaskUseCases:
         self._publisher = publisher
         self._new_event_id = new_event_id
 
-    async def create(self, draft: TaskDraft, *, request_id: str | None = None) -> Task:
-        """Create a task. Raises `DuplicateTitle` if its title key is taken."""
+    async def create(self, draft: TaskDraft, *, request_id: str | None = None, actor_id: int | None = None) -> Task:
+        """Create a task made by `actor_id`. Raises `DuplicateTitle` if its title key is taken."""
         now = self._clock.now()
         async with self._unit_of_work() as work:
-            task = await work.tasks.add(draft, now)
+            task = await work.tasks.add(draft, now, actor_id)
             await work.commit()
         self._publisher.publish(
             events_for_create(task, occurred_at=now, request_id=request_id, new_id=self._new_event_id)
@@ -49,18 +49,29 @@ class TaskUseCases:
         async with self._unit_of_work() as work:
             return await work.tasks.list(query)
 
-    async def replace(self, task_id: int, draft: TaskDraft, *, request_id: str | None = None) -> Task:
+    async def replace(
+        self, task_id: int, draft: TaskDraft, *, request_id: str | None = None, actor_id: int | None = None
+    ) -> Task:
         """Replace every caller-owned field. Equal values change nothing and publish nothing."""
-        return await self._update(task_id, changes_from_draft(draft), request_id)
+        return await self._update(task_id, changes_from_draft(draft), request_id, actor_id)
 
-    async def patch(self, task_id: int, changes: TaskChanges, *, request_id: str | None = None) -> Task:
+    async def patch(
+        self, task_id: int, changes: TaskChanges, *, request_id: str | None = None, actor_id: int | None = None
+    ) -> Task:
         """Change the given fields. Raises `EmptyUpdate` if none is given."""
         if changes.is_empty():
             raise EmptyUpdate()
-        return await self._update(task_id, changes, request_id)
+        return await self._update(task_id, changes, request_id, actor_id)
 
-    async def delete(self, task_id: int, *, request_id: str | None = None) -> Task:
-        """Delete a task and return its last state. Raises `TaskNotFound`."""
+    async def delete(
+        self,
+        task_id: int,
+        *,
+        request_id: str | None = None,
+        actor_id: int | None = None,  # noqa: ARG002 - the event log (issue 21) records who deleted
+    ) -> Task:
+        """Delete a task and return its last state. Raises `TaskNotFound`. (`actor_id`: who
+        deleted it, for the event log to come; the deleted task keeps its last `updated_by`.)"""
         async with self._unit_of_work() as work:
             task = await work.tasks.remove(task_id)
             if task is None:
@@ -71,13 +82,13 @@ class TaskUseCases:
         )
         return task
 
-    async def _update(self, task_id: int, changes: TaskChanges, request_id: str | None) -> Task:
+    async def _update(self, task_id: int, changes: TaskChanges, request_id: str | None, actor_id: int | None) -> Task:
         async with self._unit_of_work() as work:
             current = await work.tasks.get(task_id, for_update=True)
             if current is None:
                 raise TaskNotFound(task_id)
             now = self._clock.now()
-            updated, changed = apply_changes(current, changes, now)
+            updated, changed = apply_changes(current, changes, now, actor_id)
             if not changed:
                 return current
             await work.tasks.update(updated, changed)

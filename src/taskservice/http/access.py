@@ -1,0 +1,114 @@
+"""Who may call what: the bearer authentication middleware, and the guard of every route's rule.
+
+Authentication is Litestar's `AbstractAuthenticationMiddleware`: on every route but the open ones
+it reads `Authorization: Bearer <credential>`, asks the authenticator, and puts the `Caller` in
+`request.user`. It runs before the handler reads its path, query or body, so an unauthenticated
+request is a 401 whatever else is wrong with it; its errors go through the app's exception
+handlers (errors.py: the envelope, `WWW-Authenticate: Bearer`).
+
+Each route handler declares its rule in `opt` (`access(Role.WRITER)`, `access(SELF)`), and one
+app-wide guard enforces it. A protected route without a rule is refused to everyone (and the
+route × role test fails), so a new route cannot be left open by forgetting.
+"""
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Final, Literal, cast
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp
+
+from taskservice.domain.errors import Forbidden, Unauthenticated
+from taskservice.domain.user import Caller, Role
+
+ACCESS: Final = "access"
+# Any authenticated caller passes the guard; the use case then allows an admin or the user itself.
+SELF: Final = "self"
+AccessRule = Role | Literal["self"]
+_RANK: Final = {Role.READER: 0, Role.WRITER: 1, Role.ADMIN: 2}
+_SCHEME: Final = "bearer"
+
+Authenticate = Callable[[str], Awaitable[Caller]]
+
+
+def access(rule: AccessRule) -> dict[str, Any]:
+    """A route handler's `opt` for its rule: the least role it needs, or SELF."""
+    return {ACCESS: rule}
+
+
+def rule_of(handler: BaseRouteHandler) -> AccessRule | None:
+    rule: AccessRule | None = handler.opt.get(ACCESS)
+    return rule
+
+
+def open_paths(api_prefix: str) -> list[str]:
+    """Path patterns that need no credential: the probes, the API docs, the metrics (their own
+    token) and sign-in. Anchored: `/healthzz` or `/v1/auth/tokens` are not open."""
+    return [
+        r"^/healthz$",
+        r"^/readyz$",
+        r"^/schema(/|$)",
+        r"^/metrics$",
+        rf"^{re.escape(api_prefix)}/auth/token$",
+    ]
+
+
+def bearer_credential(header: str | None, max_length: int) -> str:
+    """The credential of an `Authorization` header: exactly `Bearer <credential>` (the scheme in
+    any case), no longer than `max_length`. Anything else is refused before any store is asked."""
+    if not header:
+        raise Unauthenticated("A bearer credential is required (Authorization: Bearer <credential>).")
+    scheme, _, credential = header.partition(" ")
+    if (
+        scheme.lower() != _SCHEME
+        or not credential
+        or len(credential) > max_length
+        or any(c.isspace() for c in credential)
+    ):
+        raise Unauthenticated("The Authorization header must be `Bearer <credential>` with a valid credential.")
+    return credential
+
+
+class BearerAuthentication(AbstractAuthenticationMiddleware):
+    def __init__(self, app: ASGIApp, *, authenticate: Authenticate, max_length: int, exclude: list[str]) -> None:
+        super().__init__(app, exclude=exclude)
+        self._authenticate = authenticate
+        self._max_length = max_length
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        credential = bearer_credential(connection.headers.get("authorization"), self._max_length)
+        caller = await self._authenticate(credential)
+        # `auth` says how, never the secret itself: nothing downstream can log it by accident.
+        return AuthenticationResult(user=caller, auth="api_key" if caller.key_id is not None else "token")
+
+
+def authentication(authenticate: Authenticate, *, max_length: int, open_patterns: Sequence[str]) -> DefineMiddleware:
+    return DefineMiddleware(
+        BearerAuthentication, authenticate=authenticate, max_length=max_length, exclude=list(open_patterns)
+    )
+
+
+def access_guard(
+    open_patterns: Sequence[str],
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """The app-wide guard: each protected route's rule against the caller's role."""
+    is_open = re.compile("|".join(open_patterns))
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        # OPTIONS answers (and CORS preflights) carry no credentials: Litestar's middleware skips them too.
+        scope: dict[str, Any] = cast("dict[str, Any]", connection.scope)
+        if scope.get("method") == "OPTIONS" or is_open.search(scope["path"]):
+            return
+        caller = scope.get("user")
+        if not isinstance(caller, Caller):
+            raise Unauthenticated()
+        rule = rule_of(handler)
+        if rule is None:
+            raise Forbidden("This route has no access rule, so no one may call it.")
+        if rule != SELF and _RANK[caller.role] < _RANK[rule]:
+            raise Forbidden(f"Your role ({caller.role.value}) does not allow this; it needs {rule.value}.")
+
+    return guard
