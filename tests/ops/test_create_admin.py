@@ -13,6 +13,7 @@ from taskservice.__main__ import main
 from taskservice.adapters.credentials import key_digest
 from taskservice.adapters.sql.store import SqlStore
 from taskservice.domain.user import Role, UserDraft
+from tests.conftest import TEST_JWT_SECRET
 
 pytestmark = pytest.mark.usefixtures("restore_logging")
 
@@ -23,8 +24,14 @@ KEY_LINE = re.compile(r"tsk_[A-Za-z0-9_-]{43}\n")
 def database(operator_shell: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite+aiosqlite:///{operator_shell / 'admin.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("APP_ENV", "qa")  # JSON log lines: they must go to stderr too
+    qa(monkeypatch)
     return url
+
+
+def qa(monkeypatch: pytest.MonkeyPatch) -> None:
+    """APP_ENV=qa: JSON log lines (they must go to stderr too), and so a JWT_SECRET."""
+    monkeypatch.setenv("APP_ENV", "qa")
+    monkeypatch.setenv("JWT_SECRET", TEST_JWT_SECRET)
 
 
 async def key_owner(url: str, key: str) -> tuple[str, Role] | None:
@@ -104,7 +111,7 @@ def test_the_memory_store_is_refused_with_the_reason_and_exit_3(
 def test_an_unreachable_database_is_one_line_on_stderr_without_the_password_and_exit_1(
     operator_shell: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("APP_ENV", "qa")
+    qa(monkeypatch)
     monkeypatch.setenv("DATABASE_URL", "postgresql://app:s3cr3t-pw@127.0.0.1:1/tasks")
     assert main(["create-admin", "--email", "ops@example.com"]) == 1
     captured = capsys.readouterr()

@@ -90,7 +90,7 @@ def user_handlers(
         responses=user_errors(409, 413, 415, 422),
         description="Create a user (admin). Without `password` it signs in only with API keys.",
     )
-    async def create_user(caller: Caller, fields: NamedDependency[UserCreate]) -> Response[User]:
+    async def create_user(caller: NamedDependency[Caller], fields: NamedDependency[UserCreate]) -> Response[User]:
         user = await users.create(caller, fields.to_new_user())
         return Response(user, status_code=201, headers={"Location": f"{location_prefix}/users/{user.id}"})
 
@@ -105,7 +105,7 @@ def user_handlers(
         responses=user_errors(422),
         description="List users ordered by id (admin); `total` counts them all.",
     )
-    async def list_users(caller: Caller, paging: NamedDependency[tuple[int, int]]) -> UserPage:
+    async def list_users(caller: NamedDependency[Caller], paging: NamedDependency[tuple[int, int]]) -> UserPage:
         return await users.list(caller, *paging)
 
     @get(
@@ -117,7 +117,7 @@ def user_handlers(
         responses=user_errors(422),
         description="The caller itself.",
     )
-    async def get_me(caller: Caller) -> User:
+    async def get_me(caller: NamedDependency[Caller]) -> User:
         return await users.get(caller, caller.user_id)
 
     @get(
@@ -130,7 +130,7 @@ def user_handlers(
         responses=user_errors(404, 422),
         description="One user: an admin reads anyone, a user itself.",
     )
-    async def get_user(caller: Caller, user_id: FromPath[int]) -> User:
+    async def get_user(caller: NamedDependency[Caller], user_id: FromPath[int]) -> User:
         return await users.get(caller, user_id)
 
     @patch(
@@ -144,7 +144,9 @@ def user_handlers(
         description="Change the fields present. An admin: `name`, `role`, `active`, `password` (but cannot "
         "demote or deactivate itself: 403); the user itself: `name`, `password`. `{}` is `empty_update`.",
     )
-    async def patch_user(caller: Caller, user_id: FromPath[int], changes: NamedDependency[UserPatch]) -> User:
+    async def patch_user(
+        caller: NamedDependency[Caller], user_id: FromPath[int], changes: NamedDependency[UserPatch]
+    ) -> User:
         return await users.patch(caller, user_id, changes.to_update())
 
     @post(
@@ -160,7 +162,7 @@ def user_handlers(
         description="A new API key of the user (admin, or the user itself). `key` is shown in this response only.",
     )
     async def create_key(
-        caller: Caller, user_id: FromPath[int], fields: NamedDependency[KeyCreate]
+        caller: NamedDependency[Caller], user_id: FromPath[int], fields: NamedDependency[KeyCreate]
     ) -> Response[CreatedKey]:
         issued = await api_keys.create(caller, user_id, fields.name)
         key = issued.key
@@ -184,7 +186,7 @@ def user_handlers(
         responses=user_errors(404, 422),
         description="The user's keys, ordered by id, without their secrets (admin, or the user itself).",
     )
-    async def list_keys(caller: Caller, user_id: FromPath[int]) -> KeyList:
+    async def list_keys(caller: NamedDependency[Caller], user_id: FromPath[int]) -> KeyList:
         return KeyList(items=[KeyView.of(key) for key in await api_keys.list(caller, user_id)])
 
     @delete(
@@ -199,7 +201,7 @@ def user_handlers(
         description="Revoke a key (admin, or the key's user): it is refused from then on. Another user's key "
         "is `api_key_not_found` to a caller who is not admin.",
     )
-    async def revoke_key(caller: Caller, key_id: FromPath[int]) -> None:
+    async def revoke_key(caller: NamedDependency[Caller], key_id: FromPath[int]) -> None:
         await api_keys.revoke(caller, key_id)
 
     return [create_user, list_users, get_me, get_user, patch_user, create_key, list_keys, revoke_key]
