@@ -51,8 +51,10 @@ def test_create_admin_prints_a_key_a_real_server_accepts(database_url: str, tmp_
     keys = [made.stdout.strip(), again.stdout.strip()]
     assert keys[0] != keys[1]
     with running(tmp_path, environ, argv=[*MODULE, "serve"]) as service:
-        for key in keys:
-            me = httpx.get(service.url("/v1/users/me"), headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        mes = [
+            httpx.get(service.url("/v1/users/me"), headers={"Authorization": f"Bearer {k}"}, timeout=10) for k in keys
+        ]
+        for me in mes:
             assert me.status_code == 200, me.text
             assert (me.json()["email"], me.json()["role"]) == ("ops@example.com", "admin")
         created = httpx.post(
@@ -62,6 +64,6 @@ def test_create_admin_prints_a_key_a_real_server_accepts(database_url: str, tmp_
             timeout=10,
         )
         assert created.status_code == 201, created.text
-        assert created.json()["created_by"] == me.json()["id"]
+        assert created.json()["created_by"] == mes[0].json()["id"]
         assert httpx.get(service.url("/v1/users/me"), timeout=10).status_code == 401
     assert keys[0] not in service.log()
