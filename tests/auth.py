@@ -77,3 +77,8 @@ def admin_sync_client(settings: Settings, **options: Any) -> TestClient[RequestC
     client = TestClient(app=app)
     client.headers.update(bearer(key))
     return client
+
+
+def raw_bearer(credential: str) -> list[tuple[bytes, bytes]]:
+    """The header as a raw ASGI request carries it."""
+    return [(b"authorization", f"Bearer {credential}".encode())]

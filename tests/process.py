@@ -12,6 +12,7 @@ own session, so the clean-up ends it and any uvicorn workers it forked. Its stdo
 `cwd / "taskservice.log"` (every start appends), never to a pipe that could fill up and stall it.
 """
 
+import asyncio
 import os
 import signal
 import socket
@@ -19,10 +20,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Generator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
+
+from taskservice.adapters.clock import SystemClock
+from taskservice.adapters.credentials import new_api_key
+from taskservice.adapters.sql.store import SqlStore
+from taskservice.settings import MEMORY_URL, load_settings
+from taskservice.usecases.first_admin import grant_admin_key
 
 MODULE = (sys.executable, "-m", "taskservice")
 START_SECONDS = 30.0
@@ -58,6 +67,7 @@ class Service:
         self.log_path = cwd / "taskservice.log"
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
+        self._key: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -65,6 +75,14 @@ class Service:
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """`Authorization` with a key of `admin@localhost` in the server's database, made on first use
+        (the server must have migrated it). Kept across restarts: the database keeps the key."""
+        if self._key is None:
+            self._key = grant_key(self.cwd, self.env)
+        return {"Authorization": f"Bearer {self._key}"}
 
     def log(self) -> str:
         """Everything every start of it printed."""
@@ -143,6 +161,30 @@ class Service:
             return httpx.get(self.url("/healthz"), timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
+
+
+def grant_key(cwd: Path, env: Mapping[str, str]) -> str:
+    """A new API key of `admin@localhost` in the SQL database these settings name (a SQLite path is
+    relative to `cwd`), stored through the store's own ports, as `taskservice create-admin` does."""
+    settings = load_settings({"JWT_SECRET": "unused-here-but-required-in-qa-and-prod", **env}, env_dir=cwd)
+    assert settings.database_url != MEMORY_URL, "a memory:// server's only admin is the one a dev start prints"
+    url = make_url(settings.database_url)
+    if url.drivername.startswith("sqlite") and url.database and not Path(url.database).is_absolute():
+        url = url.set(database=str(cwd / url.database))
+    key = new_api_key()
+
+    async def grant() -> None:
+        store = SqlStore(url.render_as_string(hide_password=False))
+        await store.open(migrate=False)
+        try:
+            await grant_admin_key(store.unit_of_work, SystemClock(), key)
+        finally:
+            await store.close()
+
+    # In a thread of its own: the caller may be a test already running an event loop.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, grant()).result()
+    return key[0]
 
 
 @contextmanager

@@ -8,6 +8,8 @@ log line and exit code 1, before the port is bound, so there is never a half-sta
 import argparse
 import asyncio
 import math
+import os
+import secrets
 import signal
 import sys
 import urllib.error
@@ -115,6 +117,10 @@ def serve(settings: Settings) -> int:
 
     import uvicorn
 
+    if settings.jwt_secret is None and settings.workers > 1:
+        # dev/test without JWT_SECRET: one secret for this start, shared by every worker (they read
+        # the environment), so that a token signed by one worker is valid on the others.
+        os.environ["JWT_SECRET"] = secrets.token_urlsafe(48)
     # uvicorn re-raises the signal that stopped it once it has shut down gracefully, to get the
     # signal's default action; for SIGTERM that is death by signal (exit 143), which would turn
     # a clean stop into a failure for the container runtime. The work is done by then: exit 0.

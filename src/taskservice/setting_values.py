@@ -63,7 +63,10 @@ class Secret(str):
 SECRET_MIN_BYTES = 32
 
 
-def secret(raw: str) -> Secret:
+def secret(raw: str) -> Secret | None:
+    """Empty: none (as if unset, so that a later .env file can remove one)."""
+    if not raw:
+        return None
     if len(raw.encode()) < SECRET_MIN_BYTES:
         raise ValueError(
             f"expected at least {SECRET_MIN_BYTES} bytes of random text "

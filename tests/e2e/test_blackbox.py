@@ -71,7 +71,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
 @contextmanager
 def serve(launch: Launch, workdir: Path, database_url: str | None) -> Generator[httpx.Client]:
     with running(workdir, launch.environment(workdir, database_url), argv=launch.argv()) as server:
-        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        with httpx.Client(base_url=server.base_url, timeout=10, headers=server.headers) as client:
             yield client
         stop_cleanly(server)
 

@@ -17,7 +17,11 @@ from tests.process import executable, running
 pytestmark = pytest.mark.e2e
 
 RUNTIME = dockerfile_stages()[-1]
-IMAGE_ENV = {name: value for name, value in RUNTIME.env().items() if name != "PATH"}  # PATH: this venv's bin
+# PATH: this venv's bin. JWT_SECRET: prod needs one, and the operator gives it (never the image).
+IMAGE_ENV = {
+    **{name: value for name, value in RUNTIME.env().items() if name != "PATH"},
+    "JWT_SECRET": "an-operator-secret-of-at-least-32-bytes",
+}
 
 
 def resolve(argv: list[str]) -> list[str]:
@@ -40,7 +44,10 @@ def image_environment(tmp_path: Path) -> dict[str, str]:
 
 def compose_environment(database_url: str) -> dict[str, str]:
     app = compose()["services"]["app"]
-    values = {name: interpolate(str(value), {"POSTGRES_PASSWORD": "pw"}) for name, value in app["environment"].items()}
+    values = {
+        name: interpolate(str(value), {"POSTGRES_PASSWORD": "pw", "JWT_SECRET": IMAGE_ENV["JWT_SECRET"]})
+        for name, value in app["environment"].items()
+    }
     assert values["DATABASE_URL"].startswith("postgresql+asyncpg://taskservice:pw@db:5432/")
     # The `db` host exists only on compose's network: here the test server's fresh database stands in.
     return {**IMAGE_ENV, **values, "DATABASE_URL": database_url}
@@ -58,7 +65,7 @@ def run_as_the_container_would(environment: dict[str, str], workdir: Path) -> No
             check=False,
         )
         assert healthcheck.returncode == 0, healthcheck
-        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        with httpx.Client(base_url=server.base_url, timeout=10, headers=server.headers) as client:
             created = client.post("/v1/tasks", json={"title": "from the container", "priority": 2})
             assert created.status_code == 201
             ready = client.get("/readyz")

@@ -22,21 +22,25 @@ ENVIRONMENT = {"HOST": "127.0.0.1", "APP_ENV": "test", "PYTHONUNBUFFERED": "1"} 
 
 
 def everything(server: Service) -> dict[str, Any]:
-    response = httpx.get(server.url("/v1/tasks?order_by=created_at&order_dir=asc&limit=500"), timeout=10)
+    response = httpx.get(
+        server.url("/v1/tasks?order_by=created_at&order_dir=asc&limit=500"), timeout=10, headers=server.headers
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def post(server: Service, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(server.url("/v1/tasks"), json=body, timeout=10)
+    return httpx.post(server.url("/v1/tasks"), json=body, timeout=10, headers=server.headers)
 
 
 def test_tasks_written_before_a_restart_are_read_back_after_it(tmp_path: Path) -> None:
     with running(tmp_path, ENVIRONMENT) as first:
         ids = [post(first, {"title": f"task {n}", "priority": n + 1}).json()["id"] for n in range(3)]
-        patched = httpx.patch(first.url(f"/v1/tasks/{ids[0]}"), json={"status": "completed"}, timeout=10)
+        patched = httpx.patch(
+            first.url(f"/v1/tasks/{ids[0]}"), json={"status": "completed"}, timeout=10, headers=first.headers
+        )
         assert patched.status_code == 200
-        assert httpx.delete(first.url(f"/v1/tasks/{ids[2]}"), timeout=10).status_code == 204
+        assert httpx.delete(first.url(f"/v1/tasks/{ids[2]}"), timeout=10, headers=first.headers).status_code == 204
         before = everything(first)
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it: either exit is a clean stop.
         assert first.stop() in (0, -signal.SIGTERM), first.log()

@@ -23,6 +23,7 @@ WAIT_SECONDS = 10.0
 def environment(**extra: str) -> dict[str, str]:
     return {
         "APP_ENV": "qa",  # JSON lines, INFO: every line parses, access lines included
+        "JWT_SECRET": "an-operator-secret-of-at-least-32-bytes",
         "DATABASE_URL": "sqlite+aiosqlite:///tasks.db",
         **extra,
     }
@@ -34,13 +35,14 @@ def server(tmp_path: Path) -> Iterator[Service]:
         yield started
 
 
-def start_create(port: int, number: int) -> tuple[socket.socket, bytes]:
+def start_create(port: int, number: int, headers: dict[str, str]) -> tuple[socket.socket, bytes]:
     """Send a POST's head and wait for `100 Continue`: the app is then handling it, waiting for its body."""
     body = json.dumps({"title": f"in flight {number}", "priority": 3}).encode()
     connection = socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS)
     head = (
         f"POST /v1/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\nX-Request-ID: flight-{number}\r\n\r\n"
+        f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\nX-Request-ID: flight-{number}\r\n"
+        f"Authorization: {headers['Authorization']}\r\n\r\n"
     )
     connection.sendall(head.encode())
     interim = connection.recv(64)
@@ -76,7 +78,7 @@ def log_records(server: Service) -> list[dict[str, Any]]:
 def test_requests_in_flight_when_the_signal_arrives_all_complete_and_the_process_exits_0(
     server: Service, tmp_path: Path, signum: signal.Signals
 ) -> None:
-    in_flight = [start_create(server.port, n) for n in range(IN_FLIGHT)]
+    in_flight = [start_create(server.port, n, server.headers) for n in range(IN_FLIGHT)]
 
     server.signal(signum)
     wait_until_refused(server.port)  # stops accepting new connections first
@@ -103,7 +105,7 @@ def test_requests_in_flight_when_the_signal_arrives_all_complete_and_the_process
 
 def test_a_request_that_never_finishes_is_cut_off_after_the_shutdown_timeout(tmp_path: Path) -> None:
     with running(tmp_path, environment(SHUTDOWN_TIMEOUT="1"), argv=[executable("taskservice")]) as server:
-        stalled, _ = start_create(server.port, 0)  # its body never comes
+        stalled, _ = start_create(server.port, 0, server.headers)  # its body never comes
         with stalled:
             server.signal(signal.SIGTERM)
             assert server.wait() == 0

@@ -27,9 +27,16 @@ def pids(lines: list[dict[str, Any]], pattern: str) -> list[int]:
 
 @pytest.mark.parametrize("run", [1, 2, 3])
 def test_sigterm_leaves_every_workers_last_lines_on_stdout(tmp_path: Path, run: int) -> None:
-    environ = {"APP_ENV": "qa", "HOST": "127.0.0.1", "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tasks.db'}"}
+    environ = {
+        "APP_ENV": "qa",
+        "JWT_SECRET": "an-operator-secret-of-at-least-32-bytes",
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tasks.db'}",
+    }
     with running(tmp_path, environ, argv=[*MODULE, "serve"], workers=WORKERS) as service:
-        created = httpx.post(service.url("/v1/tasks"), json={"title": f"run {run}", "priority": 1}, timeout=10)
+        created = httpx.post(
+            service.url("/v1/tasks"), json={"title": f"run {run}", "priority": 1}, timeout=10, headers=service.headers
+        )
         assert created.status_code == 201
         assert service.stop() == 0
 

@@ -53,7 +53,7 @@ async def test_acknowledged_writes_survive_sigterm_during_writes_and_a_restart(
         "SHUTDOWN_TIMEOUT": "5",
     }
     with running(tmp_path, environ, argv=[*MODULE, "serve"], workers=1) as service:
-        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30, headers=service.headers) as http:
             deleted = (await http.post("/v1/tasks", json={"title": "to delete", "priority": 1})).json()
             assert (await http.delete(f"/v1/tasks/{deleted['id']}")).status_code == 204
             writes = [asyncio.ensure_future(write_until_refused(http, i)) for i in range(WRITERS)]
@@ -67,7 +67,7 @@ async def test_acknowledged_writes_survive_sigterm_during_writes_and_a_restart(
         assert acknowledged, "no write was acknowledged before SIGTERM"
 
         service.start()  # the restart
-        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30, headers=service.headers) as http:
             stored = {task["id"]: task for task in (await http.get("/v1/tasks", params={"limit": 500})).json()["items"]}
             assert (await http.get(f"/v1/tasks/{deleted['id']}")).status_code == 404
 

@@ -50,7 +50,7 @@ async def titles_with_key(http: httpx.AsyncClient, key: str) -> list[str]:
 
 
 async def test_concurrent_creates_of_one_title_key_across_workers_give_one_201_and_409s(service: Service) -> None:
-    async with httpx.AsyncClient(base_url=service.base_url, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=service.base_url, timeout=60, headers=service.headers) as http:
         responses = await asyncio.gather(
             *(http.post("/v1/tasks", json={"title": title, "priority": 3}) for title in spellings("Race me", RACERS))
         )
@@ -62,7 +62,7 @@ async def test_concurrent_creates_of_one_title_key_across_workers_give_one_201_a
 
 
 async def test_concurrent_renames_onto_one_title_key_across_workers_leave_one_holder(service: Service) -> None:
-    async with httpx.AsyncClient(base_url=service.base_url, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=service.base_url, timeout=60, headers=service.headers) as http:
         created = [
             (await http.post("/v1/tasks", json={"title": f"rename source {i}", "priority": 2})).json()
             for i in range(RACERS)

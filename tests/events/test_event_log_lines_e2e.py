@@ -17,9 +17,9 @@ def json_lines(server: Service) -> list[dict[str, Any]]:
 
 
 def test_create_complete_and_delete_print_their_event_lines_with_the_request_ids(tmp_path: Path) -> None:
-    environ = {"APP_ENV": "prod", "SHUTDOWN_TIMEOUT": "5"}
+    environ = {"APP_ENV": "prod", "JWT_SECRET": "an-operator-secret-of-at-least-32-bytes", "SHUTDOWN_TIMEOUT": "5"}
     with running(tmp_path, environ, argv=[executable("taskservice")]) as server:
-        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        with httpx.Client(base_url=server.base_url, timeout=10, headers=server.headers) as client:
             created = client.post("/v1/tasks", json={"title": "Ship it", "priority": 3}, headers={"X-Request-ID": "c1"})
             task_id = created.json()["id"]
             client.patch(f"/v1/tasks/{task_id}", json={"status": "completed"}, headers={"X-Request-ID": "p1"})

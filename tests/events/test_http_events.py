@@ -9,9 +9,9 @@ from structlog.testing import capture_logs
 from structlog.typing import EventDict
 
 from taskservice.adapters.dispatcher import Listener
-from taskservice.bootstrap import create_app
 from taskservice.domain.events import TaskEvent, TaskStatusChanged, TaskUpdated
 from taskservice.http.middleware import RequestContextMiddleware
+from tests.auth import admin_client
 from tests.conftest import make_settings
 from tests.events.fakes import Gate, HangingListener, RecordingListener, raising_listener
 
@@ -21,9 +21,10 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
     return "memory://" if request.param == "memory" else sqlite_url
 
 
-def app_with(database_url: str, *listeners: Listener) -> RequestContextMiddleware:
+def app_with(database_url: str, *listeners: Listener) -> AsyncTestClient[RequestContextMiddleware]:
+    """A client (as an admin) of the app with these listeners."""
     # A short drain bound, so that a failing test cannot hang for long in shutdown.
-    return create_app(make_settings(DATABASE_URL=database_url, SHUTDOWN_TIMEOUT="3"), listeners=listeners)
+    return admin_client(make_settings(DATABASE_URL=database_url, SHUTDOWN_TIMEOUT="3"), listeners=listeners)
 
 
 def rid(request_id: str) -> dict[str, str]:
@@ -37,7 +38,7 @@ def summary(events: list[TaskEvent]) -> list[tuple[str, str | None, int]]:
 async def test_create_complete_and_delete_publish_their_events_with_each_request_id(database_url: str) -> None:
     recorder = RecordingListener()
 
-    async with AsyncTestClient(app=app_with(database_url, recorder)) as client:
+    async with app_with(database_url, recorder) as client:
         created = await client.post("/v1/tasks", json={"title": "Ship it", "priority": 3}, headers=rid("req-create"))
         task_id = created.json()["id"]
         completed = await client.patch(f"/v1/tasks/{task_id}", json={"status": "completed"}, headers=rid("req-done"))
@@ -65,7 +66,7 @@ async def test_create_complete_and_delete_publish_their_events_with_each_request
 async def test_refused_failed_and_no_op_requests_publish_nothing(database_url: str) -> None:
     recorder = RecordingListener()
 
-    async with AsyncTestClient(app=app_with(database_url, recorder)) as client:
+    async with app_with(database_url, recorder) as client:
         created = await client.post("/v1/tasks", json={"title": "Ship it", "priority": 3}, headers=rid("req-create"))
         task = created.json()
         url = f"/v1/tasks/{task['id']}"
@@ -87,12 +88,12 @@ async def test_refused_failed_and_no_op_requests_publish_nothing(database_url: s
 
 async def test_a_raising_and_a_hanging_listener_leave_requests_and_other_listeners_unaffected() -> None:
     hanging, recorder = HangingListener(), RecordingListener()
-    app = app_with("memory://", raising_listener, hanging, recorder)
+    serving = app_with("memory://", raising_listener, hanging, recorder)
     logs: list[EventDict] = []
 
     try:
         with capture_logs() as logs:
-            async with AsyncTestClient(app=app) as client:
+            async with serving as client:
                 created = await asyncio.wait_for(client.post("/v1/tasks", json={"title": "A", "priority": 1}), 10)
                 assert created.status_code == 201
                 await recorder.wait_for(1)
@@ -130,7 +131,7 @@ async def test_shutdown_delivers_the_events_still_queued() -> None:
     # gate is opened from a timer thread: only once shutdown has begun, the drain must wait for it.
     opener = threading.Timer(0.2, gate.open)
     try:
-        async with AsyncTestClient(app=app_with("memory://", slow)) as client:
+        async with app_with("memory://", slow) as client:
             for n in range(3):
                 response = await client.post("/v1/tasks", json={"title": f"Task {n}", "priority": 1})
                 assert response.status_code == 201

@@ -8,8 +8,8 @@ from litestar.testing import AsyncTestClient
 from structlog.testing import capture_logs
 
 from taskservice.adapters.memory import MemoryStore
-from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
+from tests.auth import admin_app, bearer, raw_bearer
 from tests.conftest import make_settings
 from tests.http.envelope import assert_error, field_errors
 from tests.http.raw_asgi import drive
@@ -36,7 +36,10 @@ async def test_returns_201_with_the_stored_task_and_its_location(client: Client)
         "created_at": task["created_at"],
         "updated_at": task["created_at"],
         "version": 1,
+        "created_by": task["created_by"],
+        "updated_by": task["created_by"],
     }
+    assert isinstance(task["created_by"], int)  # the caller's user id (tests/http/test_tasks_record_who.py)
     assert isinstance(task["id"], int)
     assert task["id"] >= 1
     assert RFC3339_UTC.fullmatch(task["created_at"])
@@ -116,7 +119,9 @@ async def test_returns_422_naming_the_field_that_breaks_a_rule(
     assert (await listing(memory_client))["total"] == 0
 
 
-@pytest.mark.parametrize("field", ["id", "created_at", "updated_at", "completed_at", "version"])
+@pytest.mark.parametrize(
+    "field", ["id", "created_at", "updated_at", "completed_at", "version", "created_by", "updated_by"]
+)
 async def test_returns_422_read_only_field_for_every_server_owned_field(memory_client: Client, field: str) -> None:
     response = await memory_client.post("/v1/tasks", json={"title": "ok", "priority": 1, field: 1})
     assert assert_error(response, 422, "read_only_field")["details"] == {"field": field}
@@ -186,8 +191,9 @@ async def test_a_client_gone_before_its_body_ended_changes_nothing(method: str) 
     the client's doing: logged as 499 in the access line, with no error line and no traceback."""
     store = MemoryStore()
     with capture_logs() as logs:  # before the app is built: its access logger binds then
-        app = create_app(make_settings(DATABASE_URL="memory://"), store=store)
+        app, key = admin_app(make_settings(DATABASE_URL="memory://"), store=store)
         async with AsyncTestClient(app=app) as client:
+            client.headers.update(bearer(key))
             created = await client.post("/v1/tasks", json={"title": "Kept", "priority": 2})
             before = (await client.get("/v1/tasks")).json()
             path = "/v1/tasks" if method == "POST" else created.headers["location"]
@@ -195,7 +201,7 @@ async def test_a_client_gone_before_its_body_ended_changes_nothing(method: str) 
                 {"type": "http.request", "body": b'{"title": "Half', "more_body": True},
                 {"type": "http.disconnect"},
             ]
-            headers = [(b"host", b"test"), (b"content-type", b"application/json")]
+            headers = [(b"host", b"test"), (b"content-type", b"application/json"), *raw_bearer(key)]
             sent = await drive(app, method, path, incoming, headers)
             assert (await client.get("/v1/tasks")).json() == before
     assert sent[0]["type"] == "http.response.start"

@@ -8,9 +8,9 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from taskservice.bootstrap import create_app
 from taskservice.domain.errors import StorageUnavailable
 from taskservice.http.middleware import RequestContextMiddleware
+from tests.auth import admin_app
 from tests.conftest import make_settings
 from tests.fakes import BrokenStore
 from tests.http.conftest import ClientFactory
@@ -76,12 +76,17 @@ async def test_a_body_over_max_body_bytes_is_413_and_one_at_the_limit_is_read(
 
 async def send_chunked(chunks: list[bytes], *, max_body_bytes: int) -> tuple[int, dict[str, str], bytes]:
     """Drive the ASGI app directly: a body in several parts and no Content-Length, as a chunked upload arrives."""
-    app = create_app(make_settings(DATABASE_URL="memory://", MAX_BODY_BYTES=str(max_body_bytes)))
+    app, key = admin_app(make_settings(DATABASE_URL="memory://", MAX_BODY_BYTES=str(max_body_bytes)))
     incoming: list[dict[str, Any]] = [
         {"type": "http.request", "body": chunk, "more_body": n < len(chunks) - 1} for n, chunk in enumerate(chunks)
     ]
-    headers = [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")]
-    sent = await drive(app, "POST", "/v1/tasks", incoming, headers)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"transfer-encoding", b"chunked"),
+        (b"authorization", f"Bearer {key}".encode()),
+    ]
+    async with AsyncTestClient(app=app):  # started: the key is stored
+        sent = await drive(app, "POST", "/v1/tasks", incoming, headers)
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body

@@ -5,8 +5,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 from structlog.testing import capture_logs
 
-from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
+from tests.auth import admin_client
 from tests.conftest import make_settings
 from tests.http.envelope import assert_error
 
@@ -78,7 +78,7 @@ async def test_head_readyz_is_answered_like_get(seeded_client: Client) -> None:
 
 async def test_head_changes_nothing_and_its_access_line_says_head() -> None:
     with capture_logs() as logs:  # before the app is built: its access logger binds then
-        async with AsyncTestClient(app=create_app(make_settings(DATABASE_URL="memory://"))) as client:
+        async with admin_client(make_settings(DATABASE_URL="memory://")) as client:
             await client.post("/v1/tasks", json={"title": "Seen by HEAD", "priority": 3})
             before = (await client.get("/v1/tasks")).json()
             response = await client.head("/v1/tasks/1", headers={"x-request-id": "a-head"})

@@ -167,7 +167,9 @@ class TestPatch:
         response = await client.patch(f"/v1/tasks/{task['id']}", json={"title": "Fix Bug"})
         assert (response.status_code, response.json()["title"], response.json()["version"]) == (200, "Fix Bug", 2)
 
-    @pytest.mark.parametrize("field", ["id", "created_at", "updated_at", "completed_at", "version"])
+    @pytest.mark.parametrize(
+        "field", ["id", "created_at", "updated_at", "completed_at", "version", "created_by", "updated_by"]
+    )
     async def test_a_server_owned_field_is_422_read_only_field(self, memory_client: Client, field: str) -> None:
         task = await create(memory_client, title="A")
         response = await memory_client.patch(f"/v1/tasks/{task['id']}", json={field: 1, "priority": 1})

@@ -11,20 +11,20 @@ Client = AsyncTestClient[RequestContextMiddleware]
 
 # (path, method) → the error statuses the contract lists for it, besides 500/503.
 CONTRACT_ERRORS: dict[tuple[str, str], set[int]] = {
-    ("/v1/tasks", "post"): {409, 413, 415, 422},
-    ("/v1/tasks", "get"): {422},
-    ("/v1/tasks/{task_id}", "get"): {404, 422},
-    ("/v1/tasks/{task_id}", "put"): {404, 409, 413, 415, 422},
-    ("/v1/tasks/{task_id}", "patch"): {404, 409, 413, 415, 422},
-    ("/v1/tasks/{task_id}", "delete"): {404, 422},
-    ("/v1/users", "post"): {409, 413, 415, 422},
-    ("/v1/users", "get"): {422},
-    ("/v1/users/me", "get"): {422},
-    ("/v1/users/{user_id}", "get"): {404, 422},
-    ("/v1/users/{user_id}", "patch"): {404, 413, 415, 422},
-    ("/v1/users/{user_id}/api-keys", "post"): {404, 413, 415, 422},
-    ("/v1/users/{user_id}/api-keys", "get"): {404, 422},
-    ("/v1/api-keys/{key_id}", "delete"): {404, 422},
+    ("/v1/tasks", "post"): {401, 403, 409, 413, 415, 422},
+    ("/v1/tasks", "get"): {401, 422},
+    ("/v1/tasks/{task_id}", "get"): {401, 404, 422},
+    ("/v1/tasks/{task_id}", "put"): {401, 403, 404, 409, 413, 415, 422},
+    ("/v1/tasks/{task_id}", "patch"): {401, 403, 404, 409, 413, 415, 422},
+    ("/v1/tasks/{task_id}", "delete"): {401, 403, 404, 422},
+    ("/v1/users", "post"): {401, 403, 409, 413, 415, 422},
+    ("/v1/users", "get"): {401, 403, 422},
+    ("/v1/users/me", "get"): {401, 422},
+    ("/v1/users/{user_id}", "get"): {401, 403, 404, 422},
+    ("/v1/users/{user_id}", "patch"): {401, 403, 404, 413, 415, 422},
+    ("/v1/users/{user_id}/api-keys", "post"): {401, 403, 404, 413, 415, 422},
+    ("/v1/users/{user_id}/api-keys", "get"): {401, 403, 404, 422},
+    ("/v1/api-keys/{key_id}", "delete"): {401, 404, 422},
     ("/v1/auth/token", "post"): {401, 413, 415, 422},
     ("/readyz", "get"): {503},
     ("/healthz", "get"): set(),
@@ -133,6 +133,8 @@ async def test_parameters_are_described_with_integer_bounds(document: dict[str, 
 
 
 CODES_BY_STATUS = {
+    401: {"unauthenticated"},
+    403: {"forbidden"},
     404: {"task_not_found", "not_found"},
     409: {"duplicate_task"},
     413: {"payload_too_large"},
@@ -143,22 +145,24 @@ CODES_BY_STATUS = {
 }
 
 
-# The users, API-key and token routes show their own codes where they differ.
+# The users and API-key routes show their own codes where they differ; sign-in its own 401.
 ACCOUNT_CODES_BY_STATUS = {
     **CODES_BY_STATUS,
-    401: {"invalid_credentials"},
     404: {"user_not_found", "api_key_not_found"},
     409: {"duplicate_user"},
 }
+SIGN_IN_CODES_BY_STATUS = {**CODES_BY_STATUS, 401: {"invalid_credentials"}}
+
+
+def expected_codes(path: str) -> dict[int, set[str]]:
+    if path == "/v1/auth/token":
+        return SIGN_IN_CODES_BY_STATUS
+    return ACCOUNT_CODES_BY_STATUS if path.startswith(("/v1/users", "/v1/api-keys")) else CODES_BY_STATUS
 
 
 async def test_error_examples_show_the_contracts_codes(document: dict[str, Any]) -> None:
     for key, operation in operations(document).items():
-        expected = (
-            CODES_BY_STATUS
-            if not key[0].startswith(("/v1/users", "/v1/api-keys", "/v1/auth"))
-            else ACCOUNT_CODES_BY_STATUS
-        )
+        expected = expected_codes(key[0])
         for status, response in operation["responses"].items():
             if status.startswith("2"):
                 continue
@@ -170,3 +174,29 @@ async def test_error_examples_show_the_contracts_codes(document: dict[str, Any])
 async def test_the_location_of_a_created_task_is_documented(document: dict[str, Any]) -> None:
     headers = operations(document)[("/v1/tasks", "post")]["responses"]["201"]["headers"]
     assert headers["Location"]["required"] is True
+
+
+async def test_the_bearer_scheme_is_declared_once(document: dict[str, Any]) -> None:
+    assert document["components"]["securitySchemes"] == {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key (`tsk_…`) or an access token from `POST /v1/auth/token`.",
+        }
+    }
+    assert "security" not in document  # per operation: the probes and sign-in need none
+
+
+async def test_security_is_on_exactly_the_protected_operations(memory_client: Client, document: dict[str, Any]) -> None:
+    """What the document says is what the service does: each operation is tried without a credential."""
+    for (path, method), operation in operations(document).items():
+        url = path.replace("{task_id}", "1")
+        answered = await memory_client.request(method.upper(), url, headers={"Authorization": ""})
+        if "security" in operation:
+            assert operation["security"] == [{"bearer": []}], (path, method)
+            assert answered.status_code == 401, (path, method)
+            assert "401" in operation["responses"], (path, method)
+        else:
+            assert answered.status_code != 401, (path, method)
+    assert "security" not in operations(document)[("/healthz", "get")]
+    assert "security" not in operations(document)[("/readyz", "get")]

@@ -5,11 +5,12 @@ from litestar.testing import AsyncTestClient
 
 from taskservice.adapters.sql.migrations import SchemaNotAtHead, create_engine, upgrade_to_head
 from taskservice.bootstrap import create_app
+from tests.auth import admin_client
 from tests.conftest import make_settings
 
 
 async def test_service_upgrades_an_empty_database_on_start_by_default(empty_database_url: str) -> None:
-    async with AsyncTestClient(app=create_app(make_settings(DATABASE_URL=empty_database_url))) as client:
+    async with admin_client(make_settings(DATABASE_URL=empty_database_url)) as client:
         created = await client.post("/v1/tasks", json={"title": "first", "priority": 1})
 
     assert created.status_code == 201
@@ -36,7 +37,7 @@ async def test_service_without_migrate_on_start_serves_a_migrated_database(empty
         await upgrade_to_head(engine)
     finally:
         await engine.dispose()
-    app = create_app(make_settings(DATABASE_URL=empty_database_url, MIGRATE_ON_START="false"))
+    settings = make_settings(DATABASE_URL=empty_database_url, MIGRATE_ON_START="false")
 
-    async with AsyncTestClient(app=app) as client:
+    async with admin_client(settings) as client:
         assert (await client.get("/v1/tasks")).json()["total"] == 0

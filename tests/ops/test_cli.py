@@ -81,6 +81,7 @@ def test_migrate_creates_the_schema_in_the_default_sqlite_file_and_is_repeatable
     operator_shell: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("APP_ENV", "prod")
+    monkeypatch.setenv("JWT_SECRET", "an-operator-secret-of-at-least-32-bytes")
     assert main(["migrate"]) == 0
     assert main(["migrate"]) == 0
     with sqlite3.connect(operator_shell / "taskservice.db") as connection:
@@ -94,6 +95,7 @@ def test_an_unreachable_database_is_one_error_line_without_the_password_and_exit
     operator_shell: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
     monkeypatch.setenv("APP_ENV", "qa")
+    monkeypatch.setenv("JWT_SECRET", "an-operator-secret-of-at-least-32-bytes")
     monkeypatch.setenv("DATABASE_URL", "postgresql://app:s3cr3t-pw@127.0.0.1:1/tasks")
     assert main(command) == 1
     captured = capsys.readouterr()

@@ -10,7 +10,7 @@ from taskservice.settings import load_settings
 from tests.ops.container import ROOT, compose, dockerfile_stages, exec_form, healthcheck_command, interpolate
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-DOCKER_ENV = {"POSTGRES_PASSWORD": "pw"}
+DOCKER_ENV = {"POSTGRES_PASSWORD": "pw", "JWT_SECRET": "j" * 48}
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,11 @@ def test_the_image_runs_the_console_script_as_a_non_root_user_with_the_container
     assert command == ["taskservice"]
     assert "taskservice" in PROJECT["project"]["scripts"]
     assert healthcheck_command(runtime.last("HEALTHCHECK")) == ["taskservice", "check"]
-    settings = load_settings({k: v for k, v in env.items() if k != "PATH"}, env_dir=ROOT / "nonexistent")
+    assert "JWT_SECRET" not in env  # a secret is the operator's to give, never baked into the image
+    operator = {"JWT_SECRET": DOCKER_ENV["JWT_SECRET"]}
+    settings = load_settings(
+        {**{k: v for k, v in env.items() if k != "PATH"}, **operator}, env_dir=ROOT / "nonexistent"
+    )
     assert (settings.host, settings.port) == ("0.0.0.0", 8000)  # noqa: S104
 
 
@@ -112,6 +116,11 @@ def test_compose_refuses_to_start_without_a_database_password(services: dict[str
         interpolate(services["app"]["environment"]["DATABASE_URL"], {})
     with pytest.raises(KeyError, match="POSTGRES_PASSWORD"):
         interpolate(services["db"]["environment"]["POSTGRES_PASSWORD"], {})
+
+
+def test_compose_refuses_to_start_without_a_token_secret(services: dict[str, Any]) -> None:
+    with pytest.raises(KeyError, match="JWT_SECRET"):
+        interpolate(services["app"]["environment"]["JWT_SECRET"], {})
 
 
 def test_the_app_gets_more_time_to_stop_than_its_shutdown_needs(services: dict[str, Any]) -> None:

@@ -32,7 +32,12 @@ _PROBE = textwrap.dedent(
 
 
 def _probe(serving: bool) -> dict[str, int]:
-    env = {"APP_ENV": "prod", "DATABASE_URL": "memory://", "PROBE_SERVING": "1" if serving else "0"}
+    env = {
+        "APP_ENV": "prod",
+        "JWT_SECRET": "an-operator-secret-of-at-least-32-bytes",
+        "DATABASE_URL": "memory://",
+        "PROBE_SERVING": "1" if serving else "0",
+    }
     done = subprocess.run(
         [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=60, check=True
     )

@@ -11,14 +11,13 @@ from typing import Any
 import msgspec
 import pytest
 import structlog
-from litestar.testing import AsyncTestClient
 
 from taskservice.adapters.listeners import EVENT_LOGGER_NAME, EventLog
-from taskservice.bootstrap import create_app
 from taskservice.logs import access_log, configure_logging
 from taskservice.ports.unit_of_work import Store
 from taskservice.request_context import set_request_id
 from taskservice.settings import Settings
+from tests.auth import admin_client
 from tests.conftest import make_settings
 from tests.events.test_registry_and_payloads import sample_events
 from tests.ops.fakes import ChattyOnGet, CrashingOnGet
@@ -40,7 +39,7 @@ async def serve_requests(store: Store, *calls: tuple[str, str], settings: Settin
     settings = settings or make_settings(APP_ENV="prod", DATABASE_URL="memory://")
     configure_logging(settings)
     ids: list[str] = []
-    async with AsyncTestClient(app=create_app(settings, store=store)) as client:
+    async with admin_client(settings, store=store) as client:
         for method, path in calls:
             response = await client.request(method, path, json={"title": "t", "priority": 1})
             ids.append(response.headers["x-request-id"])

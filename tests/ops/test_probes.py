@@ -7,9 +7,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from taskservice.adapters.memory import MemoryStore
-from taskservice.bootstrap import create_app
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.ports.unit_of_work import Store
+from tests.auth import admin_client
 from tests.conftest import make_settings
 from tests.ops.fakes import FailingPing, HangingPing
 
@@ -24,7 +24,7 @@ def store() -> Store:
 @pytest.fixture
 async def client(store: Store) -> AsyncIterator[Client]:
     settings = make_settings(DATABASE_URL="memory://", READINESS_TIMEOUT="0.2")
-    async with AsyncTestClient(app=create_app(settings, store=store)) as test_client:
+    async with admin_client(settings, store=store) as test_client:
         yield test_client
 
 

@@ -12,6 +12,7 @@ WireTask = dict[str, Any]
 
 TASK_FIELDS: Final = frozenset(
     {"id", "title", "description", "status", "priority", "created_at", "updated_at", "version"}
+    | {"created_by", "updated_by"}  # the caller's user id (one caller in the state machine)
 )
 RFC3339_UTC: Final = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
 WRITABLE: Final = ("title", "description", "status", "priority")

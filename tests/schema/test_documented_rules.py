@@ -7,11 +7,10 @@ import jsonschema_rs
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from litestar.testing import TestClient
 
-from taskservice.bootstrap import create_app
 from taskservice.domain.errors import InvalidField
 from taskservice.domain.task import TITLE_MAX_LENGTH, normalize_title
+from tests.auth import admin_sync_client
 from tests.conftest import make_settings
 
 # Characters around the edges of the rules: Python whitespace that ECMA-262 does not know and
@@ -25,7 +24,7 @@ _TEXT = st.text(
 
 @pytest.fixture(scope="module")
 def body_schemas() -> dict[str, Any]:
-    with TestClient(create_app(make_settings(DATABASE_URL="memory://"))) as client:
+    with admin_sync_client(make_settings(DATABASE_URL="memory://")) as client:
         document = client.get("/schema/openapi.json").json()
     operations = {op["operationId"]: op for path in document["paths"].values() for op in path.values()}
     return {

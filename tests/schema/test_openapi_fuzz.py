@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import settings
 from schemathesis import Case
 
-from taskservice.bootstrap import create_app
+from tests.auth import admin_app, bearer
 from tests.conftest import make_settings
 from tests.schema.conftest import MIN_CI_CASES, cases_by_operation
 
@@ -23,7 +23,9 @@ EXAMPLES = 200 if os.environ.get("CI") else 20
 
 # The schema is loaded from the running app (schemathesis runs its lifespan); the in-memory store
 # keeps the fuzzing fast, and the SQL stores are driven by the state machine in tests/property.
-schema = schemathesis.openapi.from_asgi("/schema/openapi.json", create_app(make_settings(DATABASE_URL="memory://")))
+# Every request carries an admin's key: the fuzzing is of what the caller may do.
+_app, _key = admin_app(make_settings(DATABASE_URL="memory://"))
+schema = schemathesis.openapi.from_asgi("/schema/openapi.json", _app)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -38,4 +40,4 @@ def _enough_cases_in_ci() -> Iterator[None]:
 @settings(max_examples=EXAMPLES)
 def test_every_response_matches_the_documented_schema(case: Case[Any]) -> None:
     cases_by_operation[f"{case.method} {case.path}"] += 1
-    case.call_and_validate()  # pyright: ignore[reportUnknownMemberType]
+    case.call_and_validate(headers=bearer(_key))  # pyright: ignore[reportUnknownMemberType]

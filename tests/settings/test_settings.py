@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from taskservice.settings import AppEnv, LogLevel, Settings, SettingsError, load_settings
 
 NOWHERE = Path("/nonexistent")
+SECRET = "a-secret-of-at-least-32-bytes-for-tokens"
 EVERY_VARIABLE = [field.upper() for field in Settings.__struct_fields__]
 
 
@@ -42,14 +43,14 @@ def test_defaults_serve_dev_on_a_sqlite_file_in_the_working_directory() -> None:
     [("dev", "DEBUG", False), ("test", "WARNING", False), ("qa", "INFO", True), ("prod", "INFO", True)],
 )
 def test_each_environment_has_its_default_log_level_and_format(app_env: str, level: str, json_logs: bool) -> None:
-    settings = load(APP_ENV=app_env)
+    settings = load(APP_ENV=app_env, JWT_SECRET=SECRET)
     assert settings.log_level.value == level
     assert settings.json_logs is json_logs
     assert settings.is_dev is (app_env == "dev")
 
 
 def test_process_environment_beats_env_app_env_file_which_beats_env_file(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("APP_ENV=qa\nPORT=8001\nWORKERS=2\nAPI_PREFIX=/base\n")
+    (tmp_path / ".env").write_text(f"APP_ENV=qa\nPORT=8001\nWORKERS=2\nAPI_PREFIX=/base\nJWT_SECRET={SECRET}\n")
     (tmp_path / ".env.qa").write_text("PORT=8002\nWORKERS=3\n")
     (tmp_path / ".env.prod").write_text("PORT=9999\n")  # not the chosen environment: never read
     settings = load_settings({"WORKERS": "4"}, env_dir=tmp_path)
@@ -58,7 +59,7 @@ def test_process_environment_beats_env_app_env_file_which_beats_env_file(tmp_pat
 
 
 def test_app_env_from_the_process_environment_chooses_the_env_file(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("APP_ENV=qa\n")
+    (tmp_path / ".env").write_text(f"APP_ENV=qa\nJWT_SECRET={SECRET}\n")
     (tmp_path / ".env.prod").write_text("PORT=9000\n")
     settings = load_settings({"APP_ENV": "PROD"}, env_dir=tmp_path)
     assert (settings.app_env, settings.port) == (AppEnv.PROD, 9000)
@@ -123,8 +124,9 @@ def test_a_bad_value_is_one_line_naming_the_variable_and_what_it_accepts(
     assert "\n" not in message
 
 
-# An empty list is a value: CORS_ORIGINS= turns CORS off (test_cors_origins.py).
-@pytest.mark.parametrize("variable", [name for name in EVERY_VARIABLE if name != "CORS_ORIGINS"])
+# An empty list is a value: CORS_ORIGINS= turns CORS off (test_cors_origins.py); JWT_SECRET= is
+# none, as if unset (test_auth_settings.py).
+@pytest.mark.parametrize("variable", [name for name in EVERY_VARIABLE if name not in ("CORS_ORIGINS", "JWT_SECRET")])
 def test_an_empty_value_is_refused_for_every_other_setting(variable: str) -> None:
     error = refusal(**{variable: ""})
     assert error.variable == variable

@@ -13,10 +13,10 @@ from sqlalchemy import text
 
 from taskservice.adapters.sql.migrations import create_engine
 from taskservice.adapters.sql.store import SqlStore
-from taskservice.bootstrap import create_app
 from taskservice.domain.errors import StorageUnavailable
 from taskservice.domain.task import TaskStatus
 from taskservice.http.middleware import RequestContextMiddleware
+from tests.auth import admin_client
 from tests.conftest import make_settings
 from tests.process import MODULE, running
 from tests.storage.proxy import Mode, TcpProxy, proxied
@@ -40,8 +40,7 @@ def proxy_and_url(empty_postgres_url: str) -> Generator[tuple[TcpProxy, str]]:
 @pytest.fixture
 async def client(proxy_and_url: tuple[TcpProxy, str]) -> AsyncGenerator[Client]:
     _, url = proxy_and_url
-    app = create_app(make_settings(DATABASE_URL=url, DB_POOL_SIZE="2", **TIMEOUTS))
-    async with AsyncTestClient(app=app) as test_client:
+    async with admin_client(make_settings(DATABASE_URL=url, DB_POOL_SIZE="2", **TIMEOUTS)) as test_client:
         yield test_client
 
 

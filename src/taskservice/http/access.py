@@ -6,8 +6,9 @@ it reads `Authorization: Bearer <credential>`, asks the authenticator, and puts 
 request is a 401 whatever else is wrong with it; its errors go through the app's exception
 handlers (errors.py: the envelope, `WWW-Authenticate: Bearer`).
 
-Each route handler declares its rule in `opt` (`access(Role.WRITER)`, `access(SELF)`), and one
-app-wide guard enforces it. A protected route without a rule is refused to everyone (and the
+Each route handler declares its rule with `**protected(Role.WRITER)` (or `SELF`): the rule in its
+`opt`, which one app-wide guard enforces, and the bearer scheme in its OpenAPI `security`, so the
+document and the enforcement cannot disagree. A protected route without a rule is refused to everyone (and the
 route × role test fails), so a new route cannot be left open by forgetting.
 """
 
@@ -19,6 +20,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.openapi.spec import SecurityScheme
 from litestar.types import ASGIApp
 
 from taskservice.domain.errors import Forbidden, Unauthenticated
@@ -34,9 +36,23 @@ _SCHEME: Final = "bearer"
 Authenticate = Callable[[str], Awaitable[Caller]]
 
 
+# The OpenAPI security scheme: Swagger's "Authorize" takes an API key or an access token as is.
+BEARER_SCHEME: Final = "bearer"
+BEARER_SECURITY_SCHEME: Final = SecurityScheme(
+    type="http",
+    scheme="bearer",
+    description="An API key (`tsk_…`) or an access token from `POST /v1/auth/token`.",
+)
+
+
 def access(rule: AccessRule) -> dict[str, Any]:
     """A route handler's `opt` for its rule: the least role it needs, or SELF."""
     return {ACCESS: rule}
+
+
+def protected(rule: AccessRule) -> dict[str, Any]:
+    """The route decorator's arguments of a protected route: `@get(..., **protected(Role.READER))`."""
+    return {"opt": access(rule), "security": [{BEARER_SCHEME: []}]}
 
 
 def rule_of(handler: BaseRouteHandler) -> AccessRule | None:

@@ -7,12 +7,20 @@ from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import OpenAPIRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components
 
 # Litestar annotates `directories` with a bare os.PathLike, which strict pyright reads as partly unknown.
 from litestar.static_files import create_static_files_router  # pyright: ignore[reportUnknownVariableType]
 from openapi_ui_bundles import redoc, swagger_ui
 
-from taskservice.http.access import Authenticate, access_guard, authentication, open_paths
+from taskservice.http.access import (
+    BEARER_SCHEME,
+    BEARER_SECURITY_SCHEME,
+    Authenticate,
+    access_guard,
+    authentication,
+    open_paths,
+)
 from taskservice.http.auth_routes import token_handlers
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.health import health_handlers
@@ -129,6 +137,8 @@ def build_http_app(
             description="The team's canonical list of tasks.",
             path="/schema",
             render_plugins=ui_plugins,
+            # Declared once; each protected operation names it (access.protected).
+            components=Components(security_schemes={BEARER_SCHEME: BEARER_SECURITY_SCHEME}),
         ),
         cors_config=cors(cors_origins),
         lifespan=[lifespan] if lifespan is not None else [],

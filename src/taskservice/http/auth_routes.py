@@ -63,7 +63,7 @@ def token_handlers(sign_in: SignIn, *, max_body_bytes: int) -> list[HTTPRouteHan
         before_request=refuse_query_string,
         dependencies={"given": Provide(credentials)},
         operation_class=TokenOperation,
-        responses=user_errors(401, 413, 415, 422),
+        responses=user_errors(401, 413, 415, 422, sign_in=True),
         description="Sign in with an email and a password for a bearer access token (OAuth2 password grant: "
         f"a `{FORM_TYPE}` body, or JSON). A wrong email or password is `401 invalid_credentials`, one answer "
         "for both.",

@@ -167,6 +167,8 @@ def _example(code: str, message: str, details: dict[str, Any]) -> Example:
 
 _INVALID_PRIORITY: Final = {"source": "body", "field": "priority", "message": "Expected int, got str"}
 _EXAMPLES: Final[dict[int, list[tuple[str, str, dict[str, Any]]]]] = {
+    401: [("unauthenticated", "A bearer credential is required (Authorization: Bearer <credential>).", {})],
+    403: [("forbidden", "Your role (reader) does not allow this; it needs writer.", {})],
     404: [("task_not_found", "No task with this id.", {"id": 7}), ("not_found", "No such route.", {})],
     405: [("method_not_allowed", "This route does not support the method.", {})],
     409: [("duplicate_task", "A task with this title already exists.", {"title": "Ship it"})],
@@ -183,6 +185,10 @@ _EXAMPLES: Final[dict[int, list[tuple[str, str, dict[str, Any]]]]] = {
 
 
 _MEANING: Final = {
+    401: (
+        "`unauthenticated`: no credential, or a malformed, expired, revoked or unknown one (WWW-Authenticate: Bearer)."
+    ),
+    403: "`forbidden`: the caller's role does not allow this.",
     404: "`task_not_found` (details.id) or `not_found`.",
     405: "`method_not_allowed`; the Allow header lists the methods.",
     409: "`duplicate_task`: the title key is taken (details.title).",

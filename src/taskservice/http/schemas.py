@@ -35,7 +35,7 @@ from taskservice.http.errors import (
     UnsupportedMediaType,
 )
 
-READ_ONLY_FIELDS: Final = ("id", "created_at", "updated_at", "completed_at", "version")
+READ_ONLY_FIELDS: Final = ("id", "created_at", "updated_at", "completed_at", "version", "created_by", "updated_by")
 
 # What str.strip() trims (every character with str.isspace()), as regex escapes that Python,
 # ECMA-262 and Rust regexes read alike. The patterns below document the domain's rules in the

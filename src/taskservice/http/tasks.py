@@ -16,7 +16,7 @@ from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import TaskPage, TaskQuery
 from taskservice.domain.task import Task
 from taskservice.domain.user import Caller, Role
-from taskservice.http.access import access
+from taskservice.http.access import protected
 from taskservice.http.inputs import (
     body_providers,
     check_item_request,
@@ -38,7 +38,6 @@ _ITEM = "/tasks/{task_id:str}"
 _encode_json = msgspec.json.Encoder().encode
 # The request as a handler that records who sees it: its `user` is the authenticated caller.
 CallerRequest = Request[Caller, Any, Any]
-_READ, _WRITE = access(Role.READER), access(Role.WRITER)
 
 
 def task_response(task: Task, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response[Task]:
@@ -77,9 +76,9 @@ def task_handlers(
             ResponseHeader(name="Location", description="The new task's path.", documentation_only=True, required=True)
         ],
         operation_class=contract_operation(body=TaskCreate),
-        responses=error_responses(409, 413, 415, 422, 500, 503),
+        responses=error_responses(401, 403, 409, 413, 415, 422, 500, 503),
         description="Create a task. `title` and `priority` are required.",
-        opt=_WRITE,
+        **protected(Role.WRITER),
     )
     async def create_task(request: CallerRequest, fields: NamedDependency[TaskCreate]) -> Response[Task]:
         with _reporting_title_as_sent(fields.title):
@@ -93,9 +92,9 @@ def task_handlers(
         operation_class=contract_operation(
             parameters=list_parameters(default_limit=default_limit, max_limit=max_limit)
         ),
-        responses=error_responses(422, 500, 503),
+        responses=error_responses(401, 422, 500, 503),
         description="List tasks: filter by status, sort, and page; `total` counts every match.",
-        opt=_READ,
+        **protected(Role.READER),
     )
     async def list_tasks(listing: NamedDependency[TaskQuery]) -> TaskPage:
         return await tasks.list(listing)
@@ -105,9 +104,9 @@ def task_handlers(
         operation_id="getTask",
         before_request=check_item_request,
         operation_class=item_operation,
-        responses=error_responses(404, 422, 500, 503),
+        responses=error_responses(401, 404, 422, 500, 503),
         description="Fetch one task.",
-        opt=_READ,
+        **protected(Role.READER),
     )
     async def get_task(task_id: FromPath[int]) -> Response[Task]:
         return task_response(await tasks.get(task_id))
@@ -118,9 +117,9 @@ def task_handlers(
         before_request=check_item_request,
         dependencies={"fields": create_body},
         operation_class=contract_operation(body=TaskCreate, parameters=(TASK_ID_PARAMETER,)),
-        responses=error_responses(404, 409, 413, 415, 422, 500, 503),
+        responses=error_responses(401, 403, 404, 409, 413, 415, 422, 500, 503),
         description="Replace a task: fields left out take their create defaults.",
-        opt=_WRITE,
+        **protected(Role.WRITER),
     )
     async def replace_task(
         request: CallerRequest, task_id: FromPath[int], fields: NamedDependency[TaskCreate]
@@ -140,9 +139,9 @@ def task_handlers(
         operation_class=contract_operation(
             body=TaskPatch, body_rules={"minProperties": 1}, parameters=(TASK_ID_PARAMETER,)
         ),
-        responses=error_responses(404, 409, 413, 415, 422, 500, 503),
+        responses=error_responses(401, 403, 404, 409, 413, 415, 422, 500, 503),
         description="Change the fields present; `null` clears `description`; `{}` is `empty_update`.",
-        opt=_WRITE,
+        **protected(Role.WRITER),
     )
     async def patch_task(
         request: CallerRequest, task_id: FromPath[int], changes: NamedDependency[TaskPatch]
@@ -163,9 +162,9 @@ def task_handlers(
         operation_id="deleteTask",
         before_request=check_item_request,
         operation_class=item_operation,
-        responses=error_responses(404, 422, 500, 503),
+        responses=error_responses(401, 403, 404, 422, 500, 503),
         description="Delete a task.",
-        opt=_WRITE,
+        **protected(Role.WRITER),
     )
     async def delete_task(request: CallerRequest, task_id: FromPath[int]) -> None:
         await tasks.delete(task_id, request_id=current_request_id(), actor_id=request.user.user_id)

@@ -40,11 +40,12 @@ def page_parameters(*, default_limit: int, max_limit: int) -> tuple[Parameter, .
     )
 
 
-_OWN: Final[dict[int, tuple[str, list[tuple[str, str, dict[str, Any]]]]]] = {
-    401: (
-        "`invalid_credentials`: the email or the password is wrong (one answer for both).",
-        [("invalid_credentials", "The email or password is wrong.", {})],
-    ),
+_Documented = tuple[str, list[tuple[str, str, dict[str, Any]]]]
+_INVALID_CREDENTIALS: Final[_Documented] = (
+    "`invalid_credentials`: the email or the password is wrong (one answer for both).",
+    [("invalid_credentials", "The email or password is wrong.", {})],
+)
+_OWN: Final[dict[int, _Documented]] = {
     404: (
         "`user_not_found` or `api_key_not_found` (details.id), or `not_found`.",
         [
@@ -59,12 +60,14 @@ _OWN: Final[dict[int, tuple[str, list[tuple[str, str, dict[str, Any]]]]]] = {
 }
 
 
-def user_errors(*statuses: int) -> dict[int, ResponseSpec]:
-    """The error responses of a route here, with 500 and 503 as every database route has them."""
-    specs = error_responses(*(s for s in (*statuses, 500, 503) if s not in _OWN))
+def user_errors(*statuses: int, sign_in: bool = False) -> dict[int, ResponseSpec]:
+    """The error responses of a route here, with 500 and 503 as every database route has them.
+    A 401 is `unauthenticated` (http/openapi.py), or with `sign_in` `invalid_credentials`."""
+    own = {**_OWN, 401: _INVALID_CREDENTIALS} if sign_in else _OWN
+    specs = error_responses(*(s for s in (*statuses, 500, 503) if s not in own))
     for status in statuses:
-        if status in _OWN:
-            description, examples = _OWN[status]
+        if status in own:
+            description, examples = own[status]
             specs[status] = ResponseSpec(
                 data_container=ErrorEnvelope,
                 description=description,

@@ -14,7 +14,7 @@ from litestar.params import FromPath
 
 from taskservice.domain.errors import Unauthenticated
 from taskservice.domain.user import Caller, Role, User, UserPage
-from taskservice.http.access import SELF, access
+from taskservice.http.access import SELF, protected
 from taskservice.http.inputs import refuse_query_string
 from taskservice.http.openapi import contract_operation
 from taskservice.http.params import parse_page_query, parse_path_id
@@ -82,12 +82,12 @@ def user_handlers(
         "/users",
         status_code=201,
         operation_id="createUser",
-        opt=access(Role.ADMIN),
+        **protected(Role.ADMIN),
         before_request=refuse_query_string,
         dependencies={**caller_dependency, "fields": _body(UserCreate, max_body_bytes)},
         response_headers=_location("The new user's path."),
         operation_class=contract_operation(body=UserCreate),
-        responses=user_errors(409, 413, 415, 422),
+        responses=user_errors(401, 403, 409, 413, 415, 422),
         description="Create a user (admin). Without `password` it signs in only with API keys.",
     )
     async def create_user(caller: NamedDependency[Caller], fields: NamedDependency[UserCreate]) -> Response[User]:
@@ -97,12 +97,12 @@ def user_handlers(
     @get(
         "/users",
         operation_id="listUsers",
-        opt=access(Role.ADMIN),
+        **protected(Role.ADMIN),
         dependencies={**caller_dependency, "paging": Provide(page, sync_to_thread=False)},
         operation_class=contract_operation(
             parameters=page_parameters(default_limit=default_limit, max_limit=max_limit)
         ),
-        responses=user_errors(422),
+        responses=user_errors(401, 403, 422),
         description="List users ordered by id (admin); `total` counts them all.",
     )
     async def list_users(caller: NamedDependency[Caller], paging: NamedDependency[tuple[int, int]]) -> UserPage:
@@ -111,10 +111,10 @@ def user_handlers(
     @get(
         "/users/me",
         operation_id="getCurrentUser",
-        opt=access(Role.READER),
+        **protected(Role.READER),
         before_request=refuse_query_string,
         dependencies=caller_dependency,
-        responses=user_errors(422),
+        responses=user_errors(401, 422),
         description="The caller itself.",
     )
     async def get_me(caller: NamedDependency[Caller]) -> User:
@@ -123,11 +123,11 @@ def user_handlers(
     @get(
         "/users/{user_id:str}",
         operation_id="getUser",
-        opt=access(SELF),
+        **protected(SELF),
         before_request=checked_ids("user_id"),
         dependencies=caller_dependency,
         operation_class=contract_operation(parameters=(USER_ID,)),
-        responses=user_errors(404, 422),
+        responses=user_errors(401, 403, 404, 422),
         description="One user: an admin reads anyone, a user itself.",
     )
     async def get_user(caller: NamedDependency[Caller], user_id: FromPath[int]) -> User:
@@ -136,11 +136,11 @@ def user_handlers(
     @patch(
         "/users/{user_id:str}",
         operation_id="patchUser",
-        opt=access(SELF),
+        **protected(SELF),
         before_request=checked_ids("user_id"),
         dependencies={**caller_dependency, "changes": _body(UserPatch, max_body_bytes)},
         operation_class=contract_operation(body=UserPatch, body_rules={"minProperties": 1}, parameters=(USER_ID,)),
-        responses=user_errors(404, 413, 415, 422),
+        responses=user_errors(401, 403, 404, 413, 415, 422),
         description="Change the fields present. An admin: `name`, `role`, `active`, `password` (but cannot "
         "demote or deactivate itself: 403); the user itself: `name`, `password`. `{}` is `empty_update`.",
     )
@@ -153,12 +153,12 @@ def user_handlers(
         "/users/{user_id:str}/api-keys",
         status_code=201,
         operation_id="createApiKey",
-        opt=access(SELF),
+        **protected(SELF),
         before_request=checked_ids("user_id"),
         dependencies={**caller_dependency, "fields": _body(KeyCreate, max_body_bytes)},
         response_headers=_location("The key's path (to revoke it)."),
         operation_class=contract_operation(body=KeyCreate, parameters=(USER_ID,)),
-        responses=user_errors(404, 413, 415, 422),
+        responses=user_errors(401, 403, 404, 413, 415, 422),
         description="A new API key of the user (admin, or the user itself). `key` is shown in this response only.",
     )
     async def create_key(
@@ -179,11 +179,11 @@ def user_handlers(
     @get(
         "/users/{user_id:str}/api-keys",
         operation_id="listApiKeys",
-        opt=access(SELF),
+        **protected(SELF),
         before_request=checked_ids("user_id"),
         dependencies=caller_dependency,
         operation_class=contract_operation(parameters=(USER_ID,)),
-        responses=user_errors(404, 422),
+        responses=user_errors(401, 403, 404, 422),
         description="The user's keys, ordered by id, without their secrets (admin, or the user itself).",
     )
     async def list_keys(caller: NamedDependency[Caller], user_id: FromPath[int]) -> KeyList:
@@ -193,11 +193,11 @@ def user_handlers(
         "/api-keys/{key_id:str}",
         status_code=204,
         operation_id="revokeApiKey",
-        opt=access(SELF),
+        **protected(SELF),
         before_request=checked_ids("key_id"),
         dependencies=caller_dependency,
         operation_class=contract_operation(parameters=(KEY_ID,)),
-        responses=user_errors(404, 422),
+        responses=user_errors(401, 404, 422),
         description="Revoke a key (admin, or the key's user): it is refused from then on. Another user's key "
         "is `api_key_not_found` to a caller who is not admin.",
     )
