@@ -21,18 +21,28 @@ from taskservice.domain.user import (
     Role,
 )
 from taskservice.http.errors import FieldError, RequestValidationError
+from taskservice.http.schemas import TRIMMED, trimmed_text_pattern
 from taskservice.usecases.users import NewUser, UserUpdate
 
+# The patterns document the domain's rules (domain/user.py), which enforce them with clearer
+# messages; tests/schema checks that both accept exactly the same strings.
 Email = Annotated[
     str,
     msgspec.Meta(
-        description=f"One `@` with a non-empty part on each side, at most {EMAIL_MAX_LENGTH} characters. "
-        "Unique by its trimmed, casefolded form.",
+        max_length=EMAIL_MAX_LENGTH,
+        description="Outer whitespace is trimmed; one `@` with a non-empty part on each side, no whitespace or "
+        f"NUL inside; at most {EMAIL_MAX_LENGTH} characters as sent. Unique by its trimmed, casefolded form.",
         examples=["ada@example.com"],
+        extra_json_schema={"pattern": rf"^[{TRIMMED}]*[^{TRIMMED}@\x00]+@[^{TRIMMED}@\x00]+[{TRIMMED}]*$"},
     ),
 ]
 Name = Annotated[
-    str, msgspec.Meta(description=f"1–{NAME_MAX_LENGTH} characters after trimming; no NUL.", examples=["Ada"])
+    str,
+    msgspec.Meta(
+        description=f"1–{NAME_MAX_LENGTH} characters after trimming; no NUL.",
+        examples=["Ada"],
+        extra_json_schema={"pattern": trimmed_text_pattern(NAME_MAX_LENGTH)},
+    ),
 ]
 Password = Annotated[
     str,
@@ -44,7 +54,11 @@ Password = Annotated[
 ]
 KeyName = Annotated[
     str,
-    msgspec.Meta(description=f"1–{KEY_NAME_MAX_LENGTH} characters after trimming; no NUL.", examples=["laptop"]),
+    msgspec.Meta(
+        description=f"1–{KEY_NAME_MAX_LENGTH} characters after trimming; no NUL.",
+        examples=["laptop"],
+        extra_json_schema={"pattern": trimmed_text_pattern(KEY_NAME_MAX_LENGTH)},
+    ),
 ]
 
 

@@ -19,6 +19,7 @@ from taskservice.http.inputs import refuse_query_string
 from taskservice.http.openapi import contract_operation
 from taskservice.http.params import parse_page_query, parse_path_id
 from taskservice.http.schemas import read_body
+from taskservice.http.tasks import options_handlers
 from taskservice.http.user_openapi import KEY_ID, USER_ID, page_parameters, user_errors
 from taskservice.http.user_schemas import CreatedKey, KeyCreate, KeyList, KeyView, UserCreate, UserPatch
 from taskservice.usecases.api_keys import ApiKeyUseCases
@@ -204,4 +205,6 @@ def user_handlers(
     async def revoke_key(caller: NamedDependency[Caller], key_id: FromPath[int]) -> None:
         await api_keys.revoke(caller, key_id)
 
-    return [create_user, list_users, get_me, get_user, patch_user, create_key, list_keys, revoke_key]
+    handlers = [create_user, list_users, get_me, get_user, patch_user, create_key, list_keys, revoke_key]
+    # First, as in http/tasks.py: Litestar's own OPTIONS answer would list only some methods.
+    return [*options_handlers(handlers), *handlers]
