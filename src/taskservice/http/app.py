@@ -21,7 +21,7 @@ from taskservice.http.access import (
     authentication,
     open_paths,
 )
-from taskservice.http.auth_routes import token_handlers
+from taskservice.http.auth_routes import SignInLimit, token_handlers
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.health import health_handlers
 from taskservice.http.middleware import AccessLog, RequestContextMiddleware
@@ -81,6 +81,7 @@ def build_http_app(
     users: UserUseCases,
     api_keys: ApiKeyUseCases,
     sign_in: SignIn,
+    sign_in_limit: SignInLimit | None = None,
     authenticate: Authenticate,
     max_credential_length: int,
     api_prefix: str,
@@ -116,7 +117,7 @@ def build_http_app(
                 max_limit=max_limit,
                 max_body_bytes=max_body_bytes,
             ),
-            *token_handlers(sign_in, max_body_bytes=max_body_bytes),
+            *token_handlers(sign_in, max_body_bytes=max_body_bytes, limit=sign_in_limit),
         ],
         tags=["users"],
     )

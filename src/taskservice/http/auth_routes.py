@@ -6,6 +6,7 @@ RFC 6749 §5.2's `{"error": "invalid_grant"}`: a wrong email or password is `401
 invalid_credentials`, a missing field or another grant type `422 validation_error` naming it.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -22,6 +23,9 @@ from taskservice.http.user_schemas import FORM_TYPE, TokenForm, TokenJson, Token
 from taskservice.usecases.sign_in import SignIn
 
 AnyRequest = Request[Any, Any, Any]
+# Counts one sign-in attempt of (client address, username) and returns headers for the answer;
+# raises to refuse it (the rate limits' sign-in limiter: 429 before any password is checked).
+SignInLimit = Callable[[str | None, str], Awaitable[dict[str, str]]]
 # RFC 6749 §5.1: a token response must not be stored by any cache.
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -46,7 +50,7 @@ def _is_form(request: AnyRequest) -> bool:
     return content_type.split(";", 1)[0].strip().lower() == FORM_TYPE
 
 
-def token_handlers(sign_in: SignIn, *, max_body_bytes: int) -> list[HTTPRouteHandler]:
+def token_handlers(sign_in: SignIn, *, max_body_bytes: int, limit: SignInLimit | None = None) -> list[HTTPRouteHandler]:
     async def credentials(request: AnyRequest) -> tuple[str, str]:
         """(email, password) from either body: a form, or JSON (read strictly, like every JSON body)."""
         if _is_form(request):
@@ -68,8 +72,12 @@ def token_handlers(sign_in: SignIn, *, max_body_bytes: int) -> list[HTTPRouteHan
         f"a `{FORM_TYPE}` body, or JSON). A wrong email or password is `401 invalid_credentials`, one answer "
         "for both.",
     )
-    async def issue_token(given: NamedDependency[tuple[str, str]]) -> Response[TokenResponse]:
-        token = await sign_in.sign_in(*given)
-        return Response(TokenResponse(access_token=token.token, expires_in=token.expires_in), headers=_NO_STORE)
+    async def issue_token(request: AnyRequest, given: NamedDependency[tuple[str, str]]) -> Response[TokenResponse]:
+        email, password = given
+        headers = dict(_NO_STORE)
+        if limit is not None:
+            headers.update(await limit(request.client.host if request.client else None, email))
+        token = await sign_in.sign_in(email, password)
+        return Response(TokenResponse(access_token=token.token, expires_in=token.expires_in), headers=headers)
 
     return [issue_token]
