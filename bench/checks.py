@@ -17,9 +17,13 @@ from stores import Dataset
 STATUSES = ("new", "in_progress", "completed")
 
 
-def http(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any, dict[str, str]]:
+def http(method: str, server: Server, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any, dict[str, str]]:
+    """A request to `server`, with its API key when it has one."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if server.authorization is not None:
+        headers["Authorization"] = server.authorization
+    request = urllib.request.Request(server.url(path), data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read() or b"null"), dict(response.headers)
@@ -43,40 +47,40 @@ def check_task_shape(task: dict[str, Any]) -> None:
 def sample(name: str, path: str, server: Server, size: int, statuses: dict[str, int]) -> str:
     """Check a sample of scenario `name`'s responses; returns what was checked."""
     if name == "healthz":
-        status, body, _ = http("GET", server.url("/healthz"))
+        status, body, _ = http("GET", server, ("/healthz"))
         expect(status == 200 and body == {"status": "ok"}, f"healthz answered {status} {body}")
         return "healthz body"
     if name == "get by id":
         for task_id in (1, size // 2, size):
-            status, body, _ = http("GET", server.url(f"/v1/tasks/{task_id}"))
+            status, body, _ = http("GET", server, (f"/v1/tasks/{task_id}"))
             expect(status == 200 and body["id"] == task_id, f"GET {task_id} answered {status}")
             check_task_shape(body)
             expect(body["title"] == f"Seeded task {task_id:06d}", f"GET {task_id} title {body['title']!r}")
-        status, _, _ = http("GET", server.url(f"/v1/tasks/{size * 10}"))
+        status, _, _ = http("GET", server, (f"/v1/tasks/{size * 10}"))
         expect(status == 404, f"GET of a missing id answered {status}")
         return "3 ids match the seed; a missing id is 404"
     if name == "POST":
         title = f"bench sample {uuid.uuid4().hex}"
-        status, body, headers = http("POST", server.url("/v1/tasks"), {"title": f"  {title} ", "priority": 2})
+        status, body, headers = http("POST", server, ("/v1/tasks"), {"title": f"  {title} ", "priority": 2})
         expect(status == 201 and body["title"] == title and body["version"] == 1, f"POST answered {status} {body}")
         expect(headers.get("location") == f"/v1/tasks/{body['id']}", "POST Location header")
-        status, again, _ = http("GET", server.url(f"/v1/tasks/{body['id']}"))
+        status, again, _ = http("GET", server, (f"/v1/tasks/{body['id']}"))
         expect(status == 200 and again == body, "a created task reads back unchanged")
-        status, _, _ = http("POST", server.url("/v1/tasks"), {"title": title.upper(), "priority": 2})
+        status, _, _ = http("POST", server, ("/v1/tasks"), {"title": title.upper(), "priority": 2})
         expect(status == 409, f"a duplicate title key answered {status}")
         return "201 + Location, reads back, duplicate key is 409"
     if name == "PATCH priority":
         task_id = size // 3
-        _, before, _ = http("GET", server.url(f"/v1/tasks/{task_id}"))
+        _, before, _ = http("GET", server, (f"/v1/tasks/{task_id}"))
         new_priority = before["priority"] % 5 + 1
-        status, body, _ = http("PATCH", server.url(f"/v1/tasks/{task_id}"), {"priority": new_priority})
+        status, body, _ = http("PATCH", server, (f"/v1/tasks/{task_id}"), {"priority": new_priority})
         expect(status == 200 and body["priority"] == new_priority, f"PATCH answered {status} {body}")
         expect(body["version"] == before["version"] + 1 and body["updated_at"] > before["updated_at"], "PATCH bumps")
         expect(body["title"] == before["title"] and body["status"] == before["status"], "PATCH changed other fields")
-        _, after, _ = http("GET", server.url(f"/v1/tasks/{task_id}"))
+        _, after, _ = http("GET", server, (f"/v1/tasks/{task_id}"))
         expect(after == body, "a patched task reads back as answered")
         return "priority changes, version and updated_at bump, nothing else changes"
-    status, body, _ = http("GET", server.url(path))
+    status, body, _ = http("GET", server, (path))
     expect(status == 200 and len(body["items"]) == 100, f"list answered {status}")
     if name.startswith("list status=new"):
         expect(all(t["status"] == "new" for t in body["items"]), "list returned a task that is not new")
@@ -96,9 +100,9 @@ def totals(server: Server, dataset: Dataset) -> tuple[dict[str, int], str | None
     rows = dataset.rows_per_status()
     answered: dict[str, int] = {}
     for status in STATUSES:
-        code, body, _ = http("GET", server.url(f"/v1/tasks?status={status}&limit=1"))
+        code, body, _ = http("GET", server, (f"/v1/tasks?status={status}&limit=1"))
         answered[status] = body["total"] if code == 200 else -code
-    code, body, _ = http("GET", server.url("/v1/tasks?limit=1"))
+    code, body, _ = http("GET", server, ("/v1/tasks?limit=1"))
     everything = body["total"] if code == 200 else -code
     expected = {s: rows.get(s, 0) for s in STATUSES}
     if answered != expected or everything != sum(expected.values()):

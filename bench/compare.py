@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from seed import seed
+from seed import grant_key, seed
 from servers import CONNECTIONS, Scenario, Server, cpus, ensure_tools, free_port, service_env, timed
 
 BENCH = Path(__file__).parent
@@ -89,6 +89,9 @@ def main() -> int:
             )
             server.start(server_cpu)
             asyncio.run(seed(url, options.size))
+            # A checkout with users gets a key and every request carries it; one from before
+            # users gets none (nothing to grant), so the two compare with and without auth.
+            server.authorization = asyncio.run(grant_key(url))
             servers.append(server)
         ratios: dict[str, list[float]] = {server.name: [] for server in servers}
         cpu_us: dict[str, list[float]] = {server.name: [] for server in servers}

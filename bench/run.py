@@ -95,6 +95,7 @@ def main() -> int:
         for name, dataset in datasets.items():
             port = free_port()
             servers[name] = Server(name, [executable], service_env(dataset.url, port), port, "/healthz", log(name))
+            servers[name].authorization = dataset.authorization  # every request authenticated, as in use
         for label in sorted({g.label for g in groups if "floor" in g.columns()}):
             port, dataset = free_port(), datasets[f"postgres {label}"]
             env = {**os.environ, "FLOOR_DATABASE_URL": dataset.dsn()}

@@ -2,8 +2,9 @@
 
 Ids run 1..n (a fresh table), statuses are mixed (about half `new`), priorities 1-5,
 timestamps spread over the past so `updated_at` orders differ from `created_at` orders.
-Only `tasks` is written, through the table as `taskservice.adapters.sql.tables` declares it
-(its column types store the values as the service does; columns it lacks are left out): any
+Only `tasks` is written (and, by `grant_key`, one admin and its API key), through the table as
+`taskservice.adapters.sql.tables` declares it (its column types store the values as the service
+does; columns it lacks are left out): any
 per-status counts or other derived tables follow by the schema's own triggers.
 The engine is SQLAlchemy's own (stdlib sqlite3 for the file, asyncpg for PostgreSQL), not the
 service's, so seeding does not depend on how the service opens its database.
@@ -12,11 +13,12 @@ service's, so seeding does not depend on how the service opens its database.
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import Connection, create_engine, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from taskservice.adapters.sql.tables import tasks
+from taskservice.adapters.credentials import new_api_key
+from taskservice.adapters.sql.tables import api_keys, tasks, users
 
 _STATUSES = ("new", "new", "new", "new", "new", "in_progress", "in_progress", "in_progress", "completed", "completed")
 _BATCH = 5000
@@ -74,3 +76,47 @@ async def seed(database_url: str, n: int) -> None:
             await autocommit.execute(text("VACUUM ANALYZE tasks"))
     finally:
         await async_engine.dispose()
+
+
+async def grant_key(database_url: str) -> str | None:
+    """An admin and one API key of it, through SQL like the tasks: `Bearer <key>` (None: the
+    database of a checkout from before users, which needs none)."""
+    url = make_url(database_url)
+    key, prefix, digest = new_api_key()
+    now = datetime.now(UTC)
+    user = {
+        "email": "bench@localhost",
+        "email_key": "bench@localhost",
+        "name": "bench",
+        "role": "admin",
+        "active": True,
+        "password_hash": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+    def write(connection: Connection) -> bool:
+        if not inspect(connection).has_table("api_keys"):
+            return False
+        found = connection.execute(select(users.c.id).where(users.c.email_key == user["email_key"])).scalar()
+        user_id = found or connection.execute(insert(users).values(user).returning(users.c.id)).scalar_one()
+        connection.execute(
+            insert(api_keys).values(user_id=user_id, name="bench", prefix=prefix, digest=digest, created_at=now)
+        )
+        return True
+
+    if url.drivername.startswith("sqlite"):
+        engine = create_engine(url.set(drivername="sqlite"))
+        try:
+            with engine.begin() as connection:
+                granted = write(connection)
+        finally:
+            engine.dispose()
+    else:
+        async_engine = create_async_engine(url.set(drivername="postgresql+asyncpg"))
+        try:
+            async with async_engine.begin() as connection:
+                granted = await connection.run_sync(write)
+        finally:
+            await async_engine.dispose()
+    return f"Bearer {key}" if granted else None

@@ -5,6 +5,7 @@ Shared by run.py (the benchmark), compare.py (A/B of checkouts) and instructions
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -19,6 +20,7 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 WRK_DIR = BENCH / "wrk"
+JWT_SECRET = secrets.token_urlsafe(48)
 CONNECTIONS = 32
 
 
@@ -43,6 +45,8 @@ class Server:
         self.command = command
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
+        # `Bearer <API key>` that wrk and the checks send (None: a server that needs none).
+        self.authorization: str | None = None
 
     def start(self, cpu: int | None) -> None:
         pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
@@ -128,6 +132,7 @@ def service_env(database_url: str, port: int) -> dict[str, str]:
     """The service's environment as an operator would set it: prod logging, one worker."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "WORKERS", "PORT", "HOST")}
     env.update(APP_ENV="prod", DATABASE_URL=database_url, HOST="127.0.0.1", PORT=str(port), WORKERS="1")
+    env.setdefault("JWT_SECRET", JWT_SECRET)  # prod needs one; the bench signs no tokens
     return env
 
 
@@ -150,7 +155,9 @@ def run_wrk(server: Server, scenario: Scenario, seconds: float, cpu: int | None,
     ]
     if scenario.args:
         command += ["--", *scenario.args]
-    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=seconds + 60)
+    # common.lua sends it on every request of every scenario.
+    env = {**os.environ, "BENCH_AUTHORIZATION": server.authorization or ""}
+    done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=seconds + 60, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     line = next(line for line in done.stdout.splitlines() if line.startswith("BENCH_JSON "))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-from seed import seed
+from seed import grant_key, seed
 from servers import service_env
 from sqlalchemy.engine import make_url
 
@@ -29,6 +29,7 @@ class Dataset:
     label: str  # a key of LABELS
     url: str  # the service's DATABASE_URL
     size: int
+    authorization: str | None = None  # `Bearer <API key>` of an admin seeded beside the tasks
 
     @property
     def name(self) -> str:
@@ -109,6 +110,7 @@ class Databases:
         env = service_env(url, 0)
         subprocess.run([self.executable, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
         asyncio.run(seed(url, dataset.size))
+        dataset.authorization = asyncio.run(grant_key(url))
         return dataset
 
     def drop(self) -> None:

@@ -1,7 +1,19 @@
 -- Shared by every scenario (the harness prepends it to the scenario's script).
 -- Counts every response outside 2xx (wrk's own summary counts only status > 399) and prints
 -- one machine-readable line at the end: latency in microseconds, counts of each error kind.
+-- BENCH_AUTHORIZATION (`Bearer tsk_…`, set by the harness for taskservice) goes on every request:
+-- into wrk.headers for the scripts that send the default request, and through with_auth for
+-- those that build their own headers.
 local threads = {}
+local authorization = os.getenv("BENCH_AUTHORIZATION")
+if authorization == "" then authorization = nil end
+if authorization then wrk.headers["Authorization"] = authorization end
+
+function with_auth(headers)
+  headers = headers or {}
+  if authorization then headers["Authorization"] = authorization end
+  return headers
+end
 
 function setup(thread)
   table.insert(threads, thread)

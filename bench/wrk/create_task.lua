@@ -1,7 +1,7 @@
 -- POST /v1/tasks with a title no other request of this run uses: args = a per-run nonce.
 local nonce
 local counter = 0
-local headers = { ["Content-Type"] = "application/json" }
+local headers = with_auth({ ["Content-Type"] = "application/json" })
 
 function scenario_init(args)
   nonce = args[1]

@@ -6,5 +6,5 @@ function scenario_init(args)
 end
 
 function request()
-  return wrk.format("GET", "/v1/tasks/" .. math.random(1, highest))
+  return wrk.format("GET", "/v1/tasks/" .. math.random(1, highest), with_auth())
 end

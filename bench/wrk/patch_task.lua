@@ -1,6 +1,6 @@
 -- PATCH the priority of a random existing task: args = the highest seeded id (ids are 1..n).
 local highest
-local headers = { ["Content-Type"] = "application/json" }
+local headers = with_auth({ ["Content-Type"] = "application/json" })
 
 function scenario_init(args)
   highest = tonumber(args[1])

@@ -41,7 +41,11 @@ class Launch:
             image = {name: value for name, value in RUNTIME.env().items() if name != "PATH"}
             data = workdir / "data"  # the image's /data volume
             data.mkdir(exist_ok=True)
-            environ = {**image, "DATABASE_URL": image["DATABASE_URL"].replace("////data/", f"///{data}/")}
+            environ = {
+                **image,
+                "DATABASE_URL": image["DATABASE_URL"].replace("////data/", f"///{data}/"),
+                "JWT_SECRET": "an-operator-secret-of-at-least-32-bytes",  # prod: the operator gives one
+            }
         if database_url is not None:
             environ["DATABASE_URL"] = database_url
         return environ

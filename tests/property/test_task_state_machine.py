@@ -126,7 +126,11 @@ class TaskServiceMachine(RuleBasedStateMachine):
             "created_at": task["created_at"],
             "updated_at": task["created_at"],
             "version": 1,
+            # One caller throughout: every task is created and changed by the same user.
+            "created_by": task["created_by"],
+            "updated_by": task["created_by"],
         }
+        assert isinstance(task["created_by"], int)
         self.model.tasks[task["id"]] = task
         self.model.ids_seen.add(task["id"])
 

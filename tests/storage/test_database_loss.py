@@ -181,7 +181,7 @@ async def test_an_exhausted_pool_and_a_stuck_statement_answer_503_and_the_servic
     locker = create_engine(empty_postgres_url)
     try:
         with running(tmp_path, environ, argv=[*MODULE, "serve"], workers=1) as service:
-            async with httpx.AsyncClient(base_url=service.base_url, timeout=HANG) as http:
+            async with httpx.AsyncClient(base_url=service.base_url, timeout=HANG, headers=service.headers) as http:
                 async with locker.connect() as connection:
                     await connection.execute(text("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE"))
                     stuck = asyncio.ensure_future(http.get("/v1/tasks"))
