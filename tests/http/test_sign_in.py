@@ -92,7 +92,10 @@ async def test_a_malformed_json_body_is_422(staff: People, body: dict[str, Any])
 
 async def test_other_media_types_a_query_string_and_oversized_bodies_are_refused(staff: People) -> None:
     plain = await staff.client.post("/v1/auth/token", content=b"x", headers={"content-type": "text/plain"})
-    assert_error(plain, 415, "unsupported_media_type")
+    error = assert_error(plain, 415, "unsupported_media_type")
+    assert error["message"] == (
+        "The request body must be a form (application/x-www-form-urlencoded) or JSON (application/json)."
+    )
     query = await staff.client.post("/v1/auth/token?username=a", data=form("a@b"))
     assert field_errors(query) == [("query", "username")]
     huge = await staff.client.post("/v1/auth/token", content=b"a" * 70_000, headers={"content-type": FORM})

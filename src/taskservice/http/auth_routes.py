@@ -15,6 +15,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody
 
+from taskservice.http.errors import UnsupportedMediaType
 from taskservice.http.inputs import refuse_query_string
 from taskservice.http.openapi import inline_schema
 from taskservice.http.schemas import read_body
@@ -56,7 +57,10 @@ def token_handlers(sign_in: SignIn, *, max_body_bytes: int, limit: SignInLimit |
         if _is_form(request):
             form = parse_token_form(await request.body())  # Litestar refuses a body over the app's limit (413)
             return form.username, form.password
-        body = await read_body(request, TokenJson, max_bytes=max_body_bytes)
+        try:
+            body = await read_body(request, TokenJson, max_bytes=max_body_bytes)
+        except UnsupportedMediaType as error:
+            raise UnsupportedMediaType(error.content_type, f"a form ({FORM_TYPE}) or JSON (application/json)") from None
         return body.username, body.password
 
     @post(

@@ -78,9 +78,10 @@ CLIENT_CLOSED_REQUEST: Final = 499
 
 
 class UnsupportedMediaType(Exception):
-    def __init__(self, content_type: str) -> None:
+    def __init__(self, content_type: str, accepted: str = "JSON (application/json)") -> None:
         super().__init__(content_type)
         self.content_type = content_type
+        self.accepted = accepted  # what the route takes, in the message
 
 
 def error_response(
@@ -158,7 +159,7 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
         return error_response(
             415,
             "unsupported_media_type",
-            "The request body must be JSON (application/json).",
+            f"The request body must be {error.accepted}.",
             {"content_type": error.content_type},
         )
 
