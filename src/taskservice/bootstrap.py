@@ -68,12 +68,13 @@ def token_codec(settings: Settings) -> JwtCodec:
     return JwtCodec(settings.jwt_secret or secrets.token_urlsafe(48), settings.access_token_ttl)
 
 
-def announce_first_admin(key: str, out: TextIO) -> None:
+def announce_first_admin(key: str, settings: Settings, out: TextIO) -> None:
     """The dev start's new admin key, on the console once (never in a log line), ready to copy."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104 - a wildcard bind
     print(
         f"\ntaskservice: this database had no users, so {FIRST_ADMIN_EMAIL} (admin) was created.\n"
         f"Its API key, shown only this once:\n\n    {key}\n\n"
-        f'Try: curl -H "Authorization: Bearer {key}" http://127.0.0.1:8000/v1/tasks\n',
+        f'Try: curl -H "Authorization: Bearer {key}" http://{host}:{settings.port}{settings.api_prefix}/tasks\n',
         file=out,
         flush=True,
     )
@@ -129,7 +130,7 @@ def create_app(
         if admin_key is not None:
             await grant_admin_key(units_of_work, clock, admin_key)
         elif settings.is_dev and (key := await create_first_admin(units_of_work, clock, new_api_key)):
-            announce_first_admin(key, sys.stderr)
+            announce_first_admin(key, settings, sys.stderr)
         await dispatcher.start()
         if serving:
             tune_for_serving()

@@ -24,6 +24,7 @@ async def test_a_dev_start_on_an_empty_store_prints_a_working_admin_key_once(
         assert printed.out == ""  # stdout stays for the service's log lines
         [key] = KEY.findall(printed.err)
         assert "admin@localhost" in printed.err
+        assert f'curl -H "Authorization: Bearer {key}" http://127.0.0.1:8000/v1/tasks' in printed.err
         me = await client.post("/v1/tasks", json={"title": "first", "priority": 1}, headers=bearer(key))
         assert me.status_code == 201
         assert (await client.get("/v1/tasks")).status_code == 401

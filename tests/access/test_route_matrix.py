@@ -77,13 +77,14 @@ def is_open(method: str, path: str) -> bool:
 async def test_every_route_is_open_or_has_the_contracts_rule(world: World) -> None:
     table = route_table(world)
     assert {(m, p) for m, p, _ in table} >= {("GET", "/v1/tasks"), ("GET", "/healthz")}  # the table is read
+    open_with_rule = [(m, p) for m, p, h in table if is_open(m, p) and rule_of(h) is not None]
+    assert open_with_rule == [], "open routes that declare a rule: one of the two is wrong"
     missing = [(m, p) for m, p, h in table if not is_open(m, p) and rule_of(h) is None]
     assert missing == [], "routes without an access rule (http/access.py: protected(...))"
     unexpected = [(m, p) for m, p, _ in table if not is_open(m, p) and (m, p) not in EXPECTED]
     assert unexpected == [], "routes the contract's rule table (EXPECTED) does not know"
     wrong = {(m, p): rule_of(h) for m, p, h in table if (m, p) in EXPECTED and rule_of(h) != EXPECTED[(m, p)]}
     assert wrong == {}
-    assert [(m, p) for m, p, h in table if is_open(m, p) and rule_of(h) is not None] == []
 
 
 async def concrete(world: World, path: str, role: Role, task_id: int) -> str:
@@ -103,6 +104,8 @@ async def test_each_role_gets_what_its_rule_allows_on_every_protected_route(worl
             "/v1/tasks", json={"title": f"{method} {path}", "priority": 1}, headers=world.as_(Role.ADMIN)
         )
         task_id = created.json()["id"]
+        if path.endswith("/stream"):
+            continue  # a stream never ends: the rule check above covers it
         body = {
             k: v.format(role=role.value) if isinstance(v, str) else v for k, v in BODIES.get((method, path), {}).items()
         }
@@ -116,5 +119,6 @@ async def test_each_role_gets_what_its_rule_allows_on_every_protected_route(worl
             assert_error(response, 403, "forbidden")
         else:
             assert response.status_code not in (401, 403), (method, url, response.text)
-            if (method, path) in BODIES or method in ("GET", "DELETE"):
+            # The task and users routes get valid requests (BODIES, the caller's own ids): 2xx.
+            if path.startswith(("/v1/tasks", "/v1/users", "/v1/api-keys")):
                 assert response.status_code < 300, (method, url, response.text)
