@@ -1,6 +1,7 @@
 """The authenticator over the in-memory store, with a controlled clock: what a key or a token
 stands for, and how long a verdict lasts (AUTH_CACHE_TTL)."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -213,3 +214,31 @@ async def test_last_used_at_is_written_at_most_once_a_ttl(store: CountingStore, 
     async with store.unit_of_work() as work:
         [stored] = await work.api_keys.list_for(user.id)
     assert stored.last_used_at == clock.now()
+
+
+async def test_concurrent_requests_with_one_uncached_key_share_one_lookup(
+    store: CountingStore, clock: FixedClock
+) -> None:
+    user, key = await add_user(store, Role.READER)
+    auth = authenticator(store, clock)
+    opened = store.opened
+    callers = await asyncio.gather(*(auth.authenticate(key) for _ in range(20)))
+    assert {c.user_id for c in callers} == {user.id}
+    assert store.opened == opened + 1
+    refusals = await asyncio.gather(*(auth.authenticate("tsk_unknown") for _ in range(5)), return_exceptions=True)
+    assert all(isinstance(r, Unauthenticated) for r in refusals)
+    assert store.opened == opened + 2
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_others(store: CountingStore, clock: FixedClock) -> None:
+    _, key = await add_user(store, Role.READER)
+    auth = authenticator(store, clock)
+    async with store.unit_of_work() as work:
+        await work.lock()  # the store is busy: the lookup waits
+        first = asyncio.ensure_future(auth.authenticate(key))
+        second = asyncio.ensure_future(auth.authenticate(key))
+        await asyncio.sleep(0)
+        first.cancel()
+    assert (await second).role is Role.READER
+    with pytest.raises(asyncio.CancelledError):
+        await first

@@ -5,9 +5,11 @@ process, keyed by a digest of the credential (never the secret itself): while ca
 costs no database round trip. Only successes are cached (an attacker sending random keys fills
 nothing) and the cache is bounded. An entry expires after `ttl`, so a deactivated user, a revoked
 key or a changed role takes effect within `ttl` seconds on every worker, with no cross-process
-invalidation to build; `ttl` 0 asks the store every time.
+invalidation to build; `ttl` 0 asks the store every time. Requests that miss the cache with the
+same credential at the same moment share one lookup.
 """
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final
@@ -48,6 +50,7 @@ class Authenticator:
         self._max_entries = max_entries
         # digest → (caller, valid until). Insertion order is age order: the oldest go first.
         self._cache: dict[str, tuple[Caller, datetime]] = {}
+        self._lookups: dict[str, asyncio.Future[Caller]] = {}
 
     def __len__(self) -> int:
         """How many verdicts are cached now (never more than `max_entries`)."""
@@ -63,6 +66,23 @@ class Authenticator:
             if now < valid_until:
                 return caller
             del self._cache[digest]
+        lookup = self._lookups.get(digest)
+        if lookup is None:
+            # One lookup per credential at a time: the requests that arrive while it runs (a
+            # client's whole connection pool, when an entry has just expired) wait for its
+            # verdict instead of each asking the store and writing `last_used_at`. A task, so
+            # that a waiter cancelled (its client gone, its timeout) cancels no one else.
+            lookup = asyncio.ensure_future(self._look_up(credential, digest, now))
+            self._lookups[digest] = lookup
+            lookup.add_done_callback(lambda done: self._finished(digest, done))
+        return await asyncio.shield(lookup)
+
+    def _finished(self, digest: str, lookup: "asyncio.Future[Caller]") -> None:
+        del self._lookups[digest]
+        if not lookup.cancelled():
+            lookup.exception()  # handed to every waiter; marked retrieved in case none is left
+
+    async def _look_up(self, credential: str, digest: str, now: datetime) -> Caller:
         if self._is_api_key(credential):
             caller, valid_until = await self._by_key(digest, now)
         else:
