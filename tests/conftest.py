@@ -76,7 +76,7 @@ STORES = ("memory", "sqlite", "postgres")
 
 
 # qa and prod need one; tests in any environment sign tokens with this unless they say otherwise.
-TEST_JWT_SECRET = "test-secret-0123456789-0123456789-0123456789"  # noqa: S105 - tests only
+TEST_JWT_SECRET = "test-secret-0123456789-0123456789-0123456789"
 
 
 def make_settings(**environ: str) -> Settings:

@@ -1,4 +1,4 @@
-"""The `taskservice` command: serve (the default), migrate, check.
+"""The `taskservice` command: serve (the default), migrate, check, create-admin (admin_cli.py).
 
 Settings are read and validated once, before anything starts: a bad value is one line on
 stderr and exit code 2. A database that cannot be reached or migrated at start-up is one
@@ -20,6 +20,7 @@ from typing import Final
 
 import structlog
 
+from taskservice import admin_cli
 from taskservice.settings import MEMORY_URL, Settings, SettingsError, load_settings
 
 EXIT_BAD_SETTINGS: Final = 2
@@ -39,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_SETTINGS_HELP,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('taskservice')}")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,migrate,check}")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,migrate,check,create-admin}")
     commands.add_parser(
         "serve",
         help="serve the API (the default)",
@@ -66,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
         f"when it answers 200 within {CHECK_TIMEOUT_SECONDS:g} s, 1 otherwise. Needs no curl.",
         epilog=_SETTINGS_HELP,
     )
+    admin_cli.add_arguments(
+        commands.add_parser(
+            "create-admin",
+            help="create an admin (or find it) and print a new API key of it alone on stdout",
+            description=admin_cli.DESCRIPTION,
+            epilog=_SETTINGS_HELP,
+        )
+    )
     return parser
 
 
@@ -81,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return migrate(settings)
         case "check" | "healthcheck":
             return check(settings)
+        case "create-admin":
+            return admin_cli.create_admin(settings, args.email, args.name)
         case _:
             return serve(settings)
 

@@ -5,6 +5,7 @@ pass fakes for `store` and `clock`, and extra event listeners to observe what ha
 """
 
 import asyncio
+import functools
 import secrets
 import sys
 from collections.abc import AsyncGenerator, Sequence
@@ -16,6 +17,7 @@ from litestar import Litestar
 from taskservice.adapters.clock import SystemClock
 from taskservice.adapters.credentials import (
     MAX_CREDENTIAL_LENGTH,
+    Argon2Hasher,
     JwtCodec,
     key_digest,
     looks_like_api_key,
@@ -32,11 +34,15 @@ from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.logs import access_log, configure_logging, flush_logs
 from taskservice.metrics import Metrics
 from taskservice.ports.clock import Clock
+from taskservice.ports.credentials import PasswordHasher
 from taskservice.ports.unit_of_work import Store
 from taskservice.settings import MEMORY_URL, Settings, load_settings
+from taskservice.usecases.api_keys import ApiKeyUseCases
 from taskservice.usecases.authenticate import Authenticator
 from taskservice.usecases.first_admin import FIRST_ADMIN_EMAIL, NewKey, create_first_admin, grant_admin_key
+from taskservice.usecases.sign_in import SignIn
 from taskservice.usecases.tasks import TaskUseCases
+from taskservice.usecases.users import UserUseCases
 
 if TYPE_CHECKING:
     from taskservice.tracing import Tracing
@@ -64,6 +70,13 @@ def build_tracing(settings: Settings) -> "Tracing | None":
     from taskservice.tracing import Tracing  # noqa: PLC0415
 
     return Tracing(settings.otel_exporter_otlp_endpoint)
+
+
+@functools.cache
+def default_hasher() -> Argon2Hasher:
+    """One Argon2id hasher per process: making one hashes its dummy password (~0.1 s), and it
+    keeps no state besides."""
+    return Argon2Hasher()
 
 
 def token_codec(settings: Settings) -> JwtCodec:
@@ -94,6 +107,7 @@ def create_app(
     *,
     store: Store | None = None,
     clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
     listeners: Sequence[Listener] = (),
     rate_limits: RateLimits | None = None,
     serving: bool = False,
@@ -102,7 +116,8 @@ def create_app(
     """The whole service. `serving`: this process is the server (not a test or a script), so
     the garbage collector is tuned for it once start-up is done (gc_tuning.py). `admin_key`
     (`new_api_key()`): a key the start gives `admin@localhost` (tests hold it); without one, a
-    `dev` start on a store with no users creates that admin and prints its new key."""
+    `dev` start on a store with no users creates that admin and prints its new key. `hasher`:
+    tests pass a cheaper Argon2id."""
     limits = rate_limits or rate_limits_from_settings(settings)
     sql: SqlStore | None = None
     tracing = build_tracing(settings)
@@ -118,9 +133,14 @@ def create_app(
     )
     clock = clock or SystemClock()
     tasks = TaskUseCases(store.unit_of_work, clock, dispatcher)
+    codec = token_codec(settings)
+    hasher = hasher or default_hasher()
+    users = UserUseCases(store.unit_of_work, clock, hasher)
+    api_keys = ApiKeyUseCases(store.unit_of_work, clock, new_api_key)
+    sign_in = SignIn(store.unit_of_work, clock, hasher, codec)
     authenticator = Authenticator(
         store.unit_of_work,
-        token_codec(settings),
+        codec,
         clock,
         key_digest=key_digest,
         is_api_key=looks_like_api_key,
@@ -161,6 +181,9 @@ def create_app(
     app = build_http_app(
         tasks,
         store,
+        users=users,
+        api_keys=api_keys,
+        sign_in=sign_in,
         authenticate=authenticator.authenticate,
         max_credential_length=MAX_CREDENTIAL_LENGTH,
         api_prefix=settings.api_prefix,

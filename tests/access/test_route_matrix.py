@@ -17,6 +17,7 @@ from litestar.routes import HTTPRoute
 from taskservice.domain.user import Role
 from taskservice.http.access import SELF, AccessRule, open_paths, rule_of
 from tests.access.conftest import World
+from tests.auth import add_key
 from tests.http.envelope import assert_error
 
 OPEN = re.compile("|".join(open_paths("/v1")))
@@ -48,6 +49,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/tasks"): {"title": "made by {role}", "priority": 1},
     ("PUT", "/v1/tasks/{task_id}"): {"title": "replaced by {role}", "priority": 2},
     ("PATCH", "/v1/tasks/{task_id}"): {"priority": 4},
+    ("POST", "/v1/users"): {"email": "made-by-{role}@example.com", "name": "Made", "role": "reader"},
+    ("PATCH", "/v1/users/{user_id}"): {"name": "renamed by {role}"},
+    ("POST", "/v1/users/{user_id}/api-keys"): {"name": "made by {role}"},
 }
 
 
@@ -83,9 +87,12 @@ async def test_every_route_is_open_or_has_the_contracts_rule(world: World) -> No
     assert wrong == {}
 
 
-def concrete(world: World, path: str, role: Role, task_id: int) -> str:
+async def concrete(world: World, path: str, role: Role, task_id: int) -> str:
+    """The path with the new task's id, the caller's own user id, and a spare key of the caller
+    (revoking it leaves the caller's own key working for the rest of the test)."""
     user = world.users[role]
-    return path.format(task_id=task_id, user_id=user.id, key_id=0)
+    key_id = (await add_key(world.store, user.id))[0] if "{key_id}" in path else 0
+    return path.format(task_id=task_id, user_id=user.id, key_id=key_id)
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -102,7 +109,7 @@ async def test_each_role_gets_what_its_rule_allows_on_every_protected_route(worl
         body = {
             k: v.format(role=role.value) if isinstance(v, str) else v for k, v in BODIES.get((method, path), {}).items()
         }
-        url = concrete(world, path, role, task_id)
+        url = await concrete(world, path, role, task_id)
         response = await world.client.request(
             method, url, json=body if method in ("POST", "PUT", "PATCH") else None, headers=world.as_(role)
         )
@@ -112,5 +119,6 @@ async def test_each_role_gets_what_its_rule_allows_on_every_protected_route(worl
             assert_error(response, 403, "forbidden")
         else:
             assert response.status_code not in (401, 403), (method, url, response.text)
-            if path.startswith("/v1/tasks"):  # the task routes get valid requests (BODIES): 2xx
+            # The task and users routes get valid requests (BODIES, the caller's own ids): 2xx.
+            if path.startswith(("/v1/tasks", "/v1/users", "/v1/api-keys")):
                 assert response.status_code < 300, (method, url, response.text)

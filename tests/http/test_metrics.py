@@ -12,7 +12,7 @@ from tests.http.conftest import Client, ClientFactory
 from tests.http.envelope import assert_error
 from tests.metrics_text import Samples, parse, total, value
 
-TOKEN = "s3cret-scrape-token-0123456789"  # noqa: S105 - a test's own token
+TOKEN = "s3cret-scrape-token-0123456789"
 BY_ID = "/v1/tasks/{task_id}"
 
 

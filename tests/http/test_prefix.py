@@ -1,4 +1,4 @@
-"""API_PREFIX moves the task routes (and their Location) but never the probes or the docs."""
+"""API_PREFIX moves the API routes (and their Location) but never the probes or the docs."""
 
 import pytest
 
@@ -17,4 +17,9 @@ async def test_task_routes_live_under_the_configured_prefix(
         assert_error(await client.get("/v1/tasks"), 404, "not_found")
         assert (await client.get("/healthz")).status_code == 200
         paths = (await client.get("/schema/openapi.json")).json()["paths"]
-        assert set(paths) == {f"{prefix}/tasks", f"{prefix}/tasks/{{task_id}}", "/healthz", "/readyz"}
+        assert set(paths) == {
+            *(f"{prefix}{path}" for path in ("/tasks", "/tasks/{task_id}", "/auth/token", "/api-keys/{key_id}")),
+            *(f"{prefix}/users{path}" for path in ("", "/me", "/{user_id}", "/{user_id}/api-keys")),
+            "/healthz",
+            "/readyz",
+        }

@@ -20,7 +20,7 @@ from tests.ops.container import ROOT, compose
 pytestmark = pytest.mark.postgres
 
 SCRIPT = ROOT / "deploy" / "postgres" / "create-app-role.sh"
-PASSWORD = "app-role-pw"  # noqa: S105 - a scratch role's, dropped after the test
+PASSWORD = "app-role-pw"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from taskservice.settings import SettingsError, load_settings
 
 NOWHERE = Path("/nonexistent")
-SECRET = "0123456789abcdef0123456789abcdef"  # noqa: S105 - 32 bytes, tests only
+SECRET = "0123456789abcdef0123456789abcdef"
 
 
 @pytest.mark.parametrize("app_env", ["qa", "prod"])

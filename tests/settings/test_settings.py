@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from taskservice.settings import AppEnv, LogLevel, Settings, SettingsError, load_settings
 
 NOWHERE = Path("/nonexistent")
-SECRET = "a-secret-of-at-least-32-bytes-for-tokens"  # noqa: S105 - tests only
+SECRET = "a-secret-of-at-least-32-bytes-for-tokens"
 EVERY_VARIABLE = [field.upper() for field in Settings.__struct_fields__]
 
 

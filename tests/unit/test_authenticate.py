@@ -175,7 +175,7 @@ async def test_a_token_is_not_cached_past_its_expiry(store: CountingStore, clock
     claims = TokenClaims(
         user_id=user.id,
         role=user.role.value,
-        token_id="t",  # noqa: S106 - an id, not a secret
+        token_id="t",
         expires_at=expires_at,
     )
     codec = FixedClaims(claims)

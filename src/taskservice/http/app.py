@@ -21,6 +21,7 @@ from taskservice.http.access import (
     authentication,
     open_paths,
 )
+from taskservice.http.auth_routes import SignInLimit, token_handlers
 from taskservice.http.errors import build_exception_handlers
 from taskservice.http.health import health_handlers
 from taskservice.http.limits.setup import RateLimits
@@ -28,9 +29,13 @@ from taskservice.http.metrics import PATH as METRICS_PATH
 from taskservice.http.metrics import metrics_handler
 from taskservice.http.middleware import AccessLog, RequestContextMiddleware
 from taskservice.http.tasks import task_handlers
+from taskservice.http.users import user_handlers
 from taskservice.metrics import CONTENT_TYPE, Metrics
 from taskservice.ports.repository import HealthCheck
+from taskservice.usecases.api_keys import ApiKeyUseCases
+from taskservice.usecases.sign_in import SignIn
 from taskservice.usecases.tasks import TaskUseCases
+from taskservice.usecases.users import UserUseCases
 
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 
@@ -77,6 +82,10 @@ def build_http_app(
     tasks: TaskUseCases,
     database: HealthCheck,
     *,
+    users: UserUseCases,
+    api_keys: ApiKeyUseCases,
+    sign_in: SignIn,
+    sign_in_limit: SignInLimit | None = None,
     authenticate: Authenticate,
     max_credential_length: int,
     api_prefix: str,
@@ -106,11 +115,26 @@ def build_http_app(
         ),
         tags=["tasks"],
     )
+    accounts = Router(
+        path=api_prefix or "/",
+        route_handlers=[
+            *user_handlers(
+                users,
+                api_keys,
+                location_prefix=api_prefix,
+                default_limit=default_limit,
+                max_limit=max_limit,
+                max_body_bytes=max_body_bytes,
+            ),
+            *token_handlers(sign_in, max_body_bytes=max_body_bytes, limit=sign_in_limit),
+        ],
+        tags=["users"],
+    )
     ui_plugins, ui_files = api_docs()
     scrape = [metrics_handler(metrics.exposition, content_type=CONTENT_TYPE, token=metrics_token)] if metrics else []
     open_patterns = open_paths(api_prefix)
     litestar = Litestar(
-        route_handlers=[api, *health_handlers(database, timeout=readiness_timeout), *scrape, *ui_files],
+        route_handlers=[api, accounts, *health_handlers(database, timeout=readiness_timeout), *scrape, *ui_files],
         exception_handlers=build_exception_handlers(expose_causes=expose_causes),
         # Authentication runs after routing (an unknown route is a 404 for anyone) and before the
         # guards and the handler's own checks of path, query and body. In list order, outermost

@@ -10,14 +10,18 @@ from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFou
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from taskservice.domain.errors import (
+    ApiKeyNotFound,
     DomainError,
     DuplicateTitle,
+    DuplicateUser,
     EmptyUpdate,
     Forbidden,
+    InvalidCredentials,
     InvalidField,
     StorageUnavailable,
     TaskNotFound,
     Unauthenticated,
+    UserNotFound,
 )
 from taskservice.http.body_deadline import BodyTimeout
 from taskservice.http.limits.windows import RateLimited
@@ -76,9 +80,10 @@ CLIENT_CLOSED_REQUEST: Final = 499
 
 
 class UnsupportedMediaType(Exception):
-    def __init__(self, content_type: str) -> None:
+    def __init__(self, content_type: str, accepted: str = "JSON (application/json)") -> None:
         super().__init__(content_type)
         self.content_type = content_type
+        self.accepted = accepted  # what the route takes, in the message
 
 
 def error_response(
@@ -117,6 +122,15 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
                 return validation_response([FieldError("body", error.field, error.message)])
             case EmptyUpdate():
                 return error_response(422, error.code, "The update names no field to change.")
+            case UserNotFound():
+                return error_response(404, error.code, str(error), {"id": error.user_id})
+            case ApiKeyNotFound():
+                return error_response(404, error.code, str(error), {"id": error.key_id})
+            case DuplicateUser():
+                return error_response(409, error.code, str(error), {"email": error.email})
+            case InvalidCredentials():
+                # RFC 9110: a 401 names a scheme; no hint of which of email or password was wrong.
+                return error_response(401, error.code, str(error), None, {"WWW-Authenticate": "Bearer"})
             case Unauthenticated():
                 # RFC 6750: the scheme to authenticate with; never a hint of what was wrong with a key.
                 return error_response(401, error.code, str(error), None, {"WWW-Authenticate": "Bearer"})
@@ -147,7 +161,7 @@ def build_exception_handlers(*, expose_causes: bool) -> dict[int | type[Exceptio
         return error_response(
             415,
             "unsupported_media_type",
-            "The request body must be JSON (application/json).",
+            f"The request body must be {error.accepted}.",
             {"content_type": error.content_type},
         )
 

@@ -23,9 +23,36 @@ _Report = Callable[[str, str], None]
 
 
 def parse_task_id(raw: str) -> int:
+    return parse_path_id(raw, "task_id")
+
+
+def parse_path_id(raw: str, field: str) -> int:
+    """A path id (of a task, user or key): the digits of a positive 64-bit integer, nothing else."""
     if _DIGITS.fullmatch(raw) and 1 <= (value := int(raw)) <= MAX_ID:
         return value
-    raise RequestValidationError([FieldError("path", "task_id", f"must be an integer from 1 to {MAX_ID}")])
+    raise RequestValidationError([FieldError("path", field, f"must be an integer from 1 to {MAX_ID}")])
+
+
+def parse_page_query(items: Iterable[tuple[str, str]], *, default_limit: int, max_limit: int) -> tuple[int, int]:
+    """`limit` and `offset` (each at most once) and no other parameter: (limit, offset)."""
+    values: dict[str, list[str]] = {}
+    for name, value in items:
+        values.setdefault(name, []).append(value)
+    errors: list[FieldError] = []
+
+    def error(field: str, message: str) -> None:
+        errors.append(FieldError("query", field, message))
+
+    for name in sorted(values.keys() - {"limit", "offset"}):
+        error(name, "unknown parameter; allowed: limit, offset")
+    given = {name: raw[0] for name, raw in values.items() if len(raw) == 1}
+    for name in sorted({"limit", "offset"} & values.keys() - given.keys()):
+        error(name, "must be given at most once")
+    limit = _bounded(given.get("limit"), default=default_limit, low=1, high=max_limit, name="limit", error=error)
+    offset = _bounded(given.get("offset"), default=0, low=0, high=MAX_ID, name="offset", error=error)
+    if errors:
+        raise RequestValidationError(errors)
+    return limit, offset
 
 
 def refuse_query(items: Iterable[tuple[str, str]]) -> None:

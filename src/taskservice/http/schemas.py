@@ -40,10 +40,15 @@ READ_ONLY_FIELDS: Final = ("id", "created_at", "updated_at", "completed_at", "ve
 # What str.strip() trims (every character with str.isspace()), as regex escapes that Python,
 # ECMA-262 and Rust regexes read alike. The patterns below document the domain's rules in the
 # OpenAPI schema; the domain enforces them (with clearer messages), a test checks they agree.
-_TRIMMED = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-TITLE_PATTERN: Final = (
-    rf"^[{_TRIMMED}]*[^{_TRIMMED}\x00]([^\x00]{{0,{TITLE_MAX_LENGTH - 2}}}[^{_TRIMMED}\x00])?[{_TRIMMED}]*$"
-)
+TRIMMED: Final = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def trimmed_text_pattern(max_length: int) -> str:
+    """Text that is 1–`max_length` characters without NUL once its outer whitespace is trimmed."""
+    return rf"^[{TRIMMED}]*[^{TRIMMED}\x00]([^\x00]{{0,{max_length - 2}}}[^{TRIMMED}\x00])?[{TRIMMED}]*$"
+
+
+TITLE_PATTERN: Final = trimmed_text_pattern(TITLE_MAX_LENGTH)
 NO_NUL_PATTERN: Final = r"^[^\x00]*$"
 
 Title = Annotated[
@@ -104,7 +109,7 @@ class TaskPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         return make_changes(title=self.title, description=self.description, status=self.status, priority=self.priority)
 
 
-BodyT = TypeVar("BodyT", TaskCreate, TaskPatch)
+BodyT = TypeVar("BodyT", bound=msgspec.Struct)
 
 _decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
 _PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")

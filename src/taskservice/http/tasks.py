@@ -171,10 +171,10 @@ def task_handlers(
 
     handlers = [create_task, list_tasks, get_task, replace_task, patch_task, delete_task]
     # The OPTIONS handlers go first: a path's first handler decides whether Litestar adds its own.
-    return [*_options_handlers(handlers), *handlers]
+    return [*options_handlers(handlers), *handlers]
 
 
-def _options_handlers(handlers: list[HTTPRouteHandler]) -> list[HTTPRouteHandler]:
+def options_handlers(handlers: list[HTTPRouteHandler]) -> list[HTTPRouteHandler]:
     """An explicit OPTIONS answer per path, listing every method of the path in `Allow`.
 
     Litestar's automatic OPTIONS handler lists only the methods of the handlers registered on

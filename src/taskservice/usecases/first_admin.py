@@ -1,16 +1,16 @@
-"""The first admin: so that a fresh `dev` start can be used at once, and tests can hold a key.
-
-A minimal path through the unit of work (a user, a key, one commit); the users use cases own
-the general rules of users and keys.
-"""
+"""The first admin: an operator's way in before anyone can sign in (`taskservice create-admin`,
+and the first `dev` start on an empty database), and the admin key tests start an app with."""
 
 from collections.abc import Callable
 from typing import Final
 
+import msgspec
+
 from taskservice.domain.errors import DuplicateUser
-from taskservice.domain.user import Role, UserDraft, email_key
+from taskservice.domain.user import Role, User, UserDraft, check_email, check_name, email_key
 from taskservice.ports.clock import Clock
 from taskservice.ports.unit_of_work import UnitOfWork
+from taskservice.usecases.api_keys import IssuedKey, KeyMaker, issue_key
 
 FIRST_ADMIN_EMAIL: Final = "admin@localhost"
 FIRST_ADMIN_NAME: Final = "Admin"
@@ -18,37 +18,79 @@ FIRST_ADMIN_NAME: Final = "Admin"
 NewKey = tuple[str, str, str]
 
 
-async def create_first_admin(
-    unit_of_work: Callable[[], UnitOfWork], clock: Clock, new_key: Callable[[], NewKey]
-) -> str | None:
-    """On a store with no users, create `admin@localhost` (admin, no password) with one API key
-    and return the key; otherwise None. Several processes may race: the email's unique index lets
-    one win, and the others return None."""
-    async with unit_of_work() as work:
-        if await work.users.exists():
-            return None
-    key, prefix, digest = new_key()
-    now = clock.now()
-    try:
-        async with unit_of_work() as work:
-            user = await work.users.add(UserDraft(email=FIRST_ADMIN_EMAIL, name=FIRST_ADMIN_NAME, role=Role.ADMIN), now)
-            await work.api_keys.add(user.id, "first admin", prefix, digest, now)
+class NotAnAdmin(Exception):
+    """The email belongs to a user who is not an active admin: no key is handed out for it."""
+
+    def __init__(self, email: str, user: User) -> None:
+        state = "an inactive admin" if user.role is Role.ADMIN else f"a {user.role.value}"
+        super().__init__(
+            f"{email} belongs to {state} (user {user.id}); an admin must change it with PATCH /v1/users/{user.id}, "
+            "or choose another email."
+        )
+
+
+class AdminKey(msgspec.Struct, frozen=True, kw_only=True):
+    user: User
+    issued: IssuedKey
+    created: bool  # the admin was created now (else it existed and got one more key)
+
+
+class FirstAdmin:
+    def __init__(self, unit_of_work: Callable[[], UnitOfWork], clock: Clock, make_key: KeyMaker) -> None:
+        self._unit_of_work = unit_of_work
+        self._clock = clock
+        self._make_key = make_key
+
+    async def ensure(self, email: str, name: str, *, key_name: str) -> AdminKey:
+        """Create an admin with this email (no password: it signs in with API keys) or, if one
+        exists, keep it as it is; either way store and return a new key for it, in one unit of
+        work. Raises `InvalidField` (a bad email or name), `NotAnAdmin`, and `DuplicateUser` if
+        another process creates the same email meanwhile."""
+        email, name = check_email(email), check_name(name)
+        async with self._unit_of_work() as work:
+            admin = await self._ensure_in(work, email, name, key_name)
             await work.commit()
-    except DuplicateUser:
-        return None
-    return key
+        return admin
+
+    async def ensure_when_empty(self, email: str, name: str, *, key_name: str) -> AdminKey | None:
+        """`ensure` on a store with no users at all, else None: the first `dev` start. Of several
+        processes starting at once on one empty database, one creates the admin (the email's
+        unique index decides) and the others get None."""
+        email, name = check_email(email), check_name(name)
+        async with self._unit_of_work() as work:
+            if await work.users.exists():
+                return None
+            try:
+                admin = await self._ensure_in(work, email, name, key_name)
+            except DuplicateUser:
+                return None
+            if not admin.created:  # another process made it between the two reads: its key, not ours
+                return None
+            await work.commit()
+        return admin
+
+    async def _ensure_in(self, work: UnitOfWork, email: str, name: str, key_name: str) -> AdminKey:
+        record = await work.users.sign_in_record(email_key(email))
+        if record is None:
+            user = await work.users.add(UserDraft(email=email, name=name, role=Role.ADMIN), self._clock.now())
+        elif record.user.role is not Role.ADMIN or not record.user.active:
+            raise NotAnAdmin(email, record.user)
+        else:
+            user = record.user
+        issued = await issue_key(work, self._make_key, user.id, key_name, self._clock)
+        return AdminKey(user=user, issued=issued, created=record is None)
+
+
+async def create_first_admin(unit_of_work: Callable[[], UnitOfWork], clock: Clock, new_key: KeyMaker) -> str | None:
+    """On a store with no users, create `admin@localhost` (admin, no password) with one API key
+    and return the key; otherwise None (also for every process but one of several racing)."""
+    admin = await FirstAdmin(unit_of_work, clock, new_key).ensure_when_empty(
+        FIRST_ADMIN_EMAIL, FIRST_ADMIN_NAME, key_name="first admin"
+    )
+    return admin.issued.secret if admin is not None else None
 
 
 async def grant_admin_key(unit_of_work: Callable[[], UnitOfWork], clock: Clock, key: NewKey) -> None:
     """Make `key` a key of `admin@localhost`, creating that admin if it is missing (tests start
     apps holding a key they made; the key then works through the real authentication path)."""
-    _, prefix, digest = key
-    now = clock.now()
-    async with unit_of_work() as work:
-        record = await work.users.sign_in_record(email_key(FIRST_ADMIN_EMAIL))
-        if record is None:
-            user = await work.users.add(UserDraft(email=FIRST_ADMIN_EMAIL, name=FIRST_ADMIN_NAME, role=Role.ADMIN), now)
-        else:
-            user = record.user
-        await work.api_keys.add(user.id, "granted", prefix, digest, now)
-        await work.commit()
+    await FirstAdmin(unit_of_work, clock, lambda: key).ensure(FIRST_ADMIN_EMAIL, FIRST_ADMIN_NAME, key_name="granted")
