@@ -8,7 +8,7 @@ import asyncio
 import functools
 import secrets
 import sys
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Final, TextIO
 
@@ -30,12 +30,13 @@ from taskservice.adapters.sql.store import SqlStore
 from taskservice.gc_tuning import tune_for_serving
 from taskservice.http.app import build_http_app
 from taskservice.http.limits.setup import RateLimits, build_rate_limits
+from taskservice.http.limits.stats import RATE_LIMIT_STATS
 from taskservice.http.middleware import RequestContextMiddleware
 from taskservice.logs import access_log, configure_logging, flush_logs
 from taskservice.metrics import Metrics
 from taskservice.ports.clock import Clock
 from taskservice.ports.credentials import PasswordHasher
-from taskservice.ports.unit_of_work import Store
+from taskservice.ports.unit_of_work import Store, UnitOfWork
 from taskservice.settings import MEMORY_URL, Settings, load_settings
 from taskservice.usecases.api_keys import ApiKeyUseCases
 from taskservice.usecases.authenticate import Authenticator
@@ -97,6 +98,17 @@ def announce_first_admin(key: str, settings: Settings, out: TextIO) -> None:
     )
 
 
+async def admin_at_start(
+    settings: Settings, units_of_work: Callable[[], UnitOfWork], clock: Clock, admin_key: NewKey | None
+) -> None:
+    """Give `admin@localhost` the tests' key, or, in dev on a store with no users, create it and
+    print its new key."""
+    if admin_key is not None:
+        await grant_admin_key(units_of_work, clock, admin_key)
+    elif settings.is_dev and (key := await create_first_admin(units_of_work, clock, new_api_key)):
+        announce_first_admin(key, settings, sys.stderr)
+
+
 def rate_limits_from_settings(settings: Settings) -> RateLimits:
     """`RATE_LIMIT` per caller and the sign-in limit, counted in `RATE_LIMIT_STORE`."""
     return build_rate_limits(settings.rate_limit, settings.rate_limit_store, api_prefix=settings.api_prefix)
@@ -148,15 +160,13 @@ def create_app(
     )
     units_of_work = store.unit_of_work
     metrics = Metrics(pool=store.pool, backlog=dispatcher.backlog)
+    RATE_LIMIT_STATS.report_to(metrics.rate_limits.rejected, metrics.rate_limits.failed_open)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None]:
         if sql is not None:
             await sql.open(migrate=settings.migrate_on_start)
-        if admin_key is not None:
-            await grant_admin_key(units_of_work, clock, admin_key)
-        elif settings.is_dev and (key := await create_first_admin(units_of_work, clock, new_api_key)):
-            announce_first_admin(key, settings, sys.stderr)
+        await admin_at_start(settings, units_of_work, clock, admin_key)
         await dispatcher.start()
         sampler = asyncio.create_task(metrics.run_sampler(), name="metrics-sampler")
         if tracing is not None:
@@ -184,6 +194,7 @@ def create_app(
         users=users,
         api_keys=api_keys,
         sign_in=sign_in,
+        sign_in_limit=limits.sign_in.hit,
         authenticate=authenticator.authenticate,
         max_credential_length=MAX_CREDENTIAL_LENGTH,
         api_prefix=settings.api_prefix,

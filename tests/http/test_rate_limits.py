@@ -139,3 +139,15 @@ async def test_sign_in_allows_ten_attempts_a_minute_per_email_from_any_address()
             assert (await sign_in(client, " Ann@Example.com", f"10.0.0.{n}")).status_code == 200
         assert_error(await sign_in(client, "ann@example.com", "10.0.1.1"), 429, "rate_limited")
         assert (await sign_in(client, "bob@example.com", "10.0.1.1")).status_code == 200
+
+
+async def test_the_token_route_refuses_the_eleventh_attempt_in_a_minute_and_counts_it_in_the_metrics() -> None:
+    async with limited() as (client, _, _):
+        form = {"grant_type": "password", "username": "nobody@example.com", "password": "not-the-password"}
+        for _ in range(10):
+            assert_error(await client.post("/v1/auth/token", data=form), 401, "invalid_credentials")
+        refused = await client.post("/v1/auth/token", data={**form, "username": "someone@example.com"})
+        error = assert_error(refused, 429, "rate_limited")  # the address is spent, whatever the email
+        assert refused.headers["retry-after"] == str(error["details"]["retry_after"])
+        scraped = (await client.get("/metrics")).text
+        assert "rate_limit_rejections_total 1.0" in scraped
