@@ -28,6 +28,18 @@ _app, _key = admin_app(make_settings(DATABASE_URL="memory://"))
 schema = schemathesis.openapi.from_asgi("/schema/openapi.json", _app)
 
 
+@schema.auth()  # pyright: ignore[reportUnknownMemberType, reportUntypedClassDecorator]
+class AdminKey:
+    """Schemathesis's own auth hook: it then knows the credential is the caller's, and does not
+    count a case whose Authorization it dropped (as negative data) as accepted."""
+
+    def get(self, case: Case[Any], context: Any) -> str:
+        return _key
+
+    def set(self, case: Case[Any], data: str, context: Any) -> None:
+        case.headers = {**(case.headers or {}), **bearer(data)}  # pyright: ignore[reportUnknownMemberType]
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _enough_cases_in_ci() -> Iterator[None]:
     yield
@@ -40,4 +52,4 @@ def _enough_cases_in_ci() -> Iterator[None]:
 @settings(max_examples=EXAMPLES)
 def test_every_response_matches_the_documented_schema(case: Case[Any]) -> None:
     cases_by_operation[f"{case.method} {case.path}"] += 1
-    case.call_and_validate(headers=bearer(_key))  # pyright: ignore[reportUnknownMemberType]
+    case.call_and_validate()  # pyright: ignore[reportUnknownMemberType]

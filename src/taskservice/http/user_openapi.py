@@ -61,10 +61,11 @@ _OWN: Final[dict[int, _Documented]] = {
 
 
 def user_errors(*statuses: int, sign_in: bool = False) -> dict[int, ResponseSpec]:
-    """The error responses of a route here, with 500 and 503 as every database route has them.
-    A 401 is `unauthenticated` (http/openapi.py), or with `sign_in` `invalid_credentials`."""
+    """The error responses of a route here, with 429 (every route here is rate limited), 500 and
+    503 as every database route has them. A 401 is `unauthenticated` (http/openapi.py), or with
+    `sign_in` `invalid_credentials`."""
     own = {**_OWN, 401: _INVALID_CREDENTIALS} if sign_in else _OWN
-    specs = error_responses(*(s for s in (*statuses, 500, 503) if s not in own))
+    specs = error_responses(*(s for s in (*statuses, 429, 500, 503) if s not in own))
     for status in statuses:
         if status in own:
             description, examples = own[status]
