@@ -33,11 +33,12 @@ class AdminKey:
     """Schemathesis's own auth hook: it then knows the credential is the caller's, and does not
     count a case whose Authorization it dropped (as negative data) as accepted."""
 
-    def get(self, case: Case[Any], context: Any) -> str:
+    def get(self, case: Case[Any], context: Any) -> str:  # noqa: ARG002 - the hook's signature
         return _key
 
-    def set(self, case: Case[Any], data: str, context: Any) -> None:
-        case.headers = {**(case.headers or {}), **bearer(data)}  # pyright: ignore[reportUnknownMemberType]
+    def set(self, case: Case[Any], data: str, context: Any) -> None:  # noqa: ARG002 - the hook's signature
+        # Case.headers is a read-only property in the stubs; schemathesis's own hooks assign it.
+        case.headers = {**(case.headers or {}), **bearer(data)}  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
 
 
 @pytest.fixture(scope="module", autouse=True)
