@@ -35,6 +35,7 @@ from seed import seed
 from sqlalchemy.engine import make_url
 from stores import admin
 
+from taskservice.adapters.credentials import new_api_key
 from taskservice.bootstrap import create_app
 from taskservice.logs import configure_logging
 from taskservice.settings import load_settings
@@ -59,9 +60,14 @@ def http_scope(
         "path": path,
         "raw_path": path.encode(),
         "query_string": query,
-        "headers": [(b"host", b"127.0.0.1:8000"), *(headers or [])],
+        "headers": [(b"host", b"127.0.0.1:8000"), *AUTHORIZATION, *(headers or [])],
         "state": {},
     }
+
+
+# prod needs a JWT_SECRET; the requests carry an API key (run() fills AUTHORIZATION).
+_SECRET = {"JWT_SECRET": "an-inprocess-bench-secret-of-32-bytes-or-more"}
+AUTHORIZATION: list[tuple[bytes, bytes]] = []
 
 
 def request_maker(scenario: str) -> Any:
@@ -91,13 +97,16 @@ async def run(scenario: str, requests: int, database_url: str, log: Path, profil
     # bench/servers.py); RATE_LIMIT=off in the environment measures without it, and
     # RATE_LIMIT_STORE=redis://… with Redis. Tracing is on as an operator turns it on:
     # OTEL_EXPORTER_OTLP_ENDPOINT in the environment.
-    environ = {"APP_ENV": "prod", "DATABASE_URL": database_url, "RATE_LIMIT": "1000000000/minute"}
+    environ = {"APP_ENV": "prod", "DATABASE_URL": database_url, "RATE_LIMIT": "1000000000/minute", **_SECRET}
     passed = ("RATE_LIMIT", "RATE_LIMIT_STORE", "OTEL_EXPORTER_OTLP_ENDPOINT")
     environ |= {name: os.environ[name] for name in passed if name in os.environ}
     settings = load_settings(environ, env_dir=Path("/nonexistent"))
     sys.stdout = log.open("w")
     configure_logging(settings)
-    app = create_app(settings)
+    # Every request carries an admin's API key, as a real client's does.
+    key = new_api_key()
+    app = create_app(settings, admin_key=key)
+    AUTHORIZATION.append((b"authorization", f"Bearer {key[0]}".encode()))
     lifespan_in: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     lifespan_out: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     await lifespan_in.put({"type": "lifespan.startup"})
@@ -161,7 +170,7 @@ def main() -> None:
             asyncio.run(admin(options.postgres, f'CREATE DATABASE "{scratch}"'))
             database_url = make_url(options.postgres).set(database=scratch).render_as_string(hide_password=False)
         try:
-            env = {**os.environ, "APP_ENV": "prod", "DATABASE_URL": database_url}
+            env = {**os.environ, "APP_ENV": "prod", "DATABASE_URL": database_url, **_SECRET}
             subprocess.run(
                 [sys.executable, "-m", "taskservice", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
             )

@@ -17,7 +17,6 @@ from taskservice.http.access import (
     BEARER_SCHEME,
     BEARER_SECURITY_SCHEME,
     Authenticate,
-    access_guard,
     authentication,
     open_paths,
 )
@@ -137,14 +136,13 @@ def build_http_app(
         route_handlers=[api, accounts, *health_handlers(database, timeout=readiness_timeout), *scrape, *ui_files],
         exception_handlers=build_exception_handlers(expose_causes=expose_causes),
         # Authentication runs after routing (an unknown route is a 404 for anyone) and before the
-        # guards and the handler's own checks of path, query and body. In list order, outermost
+        # handler's own checks of path, query and body; it checks the route's rule too (403). In list order, outermost
         # first: the rate limit comes after it, as it counts per authenticated caller
         # (http/limits/caller.py).
         middleware=[
             authentication(authenticate, max_length=max_credential_length, open_patterns=open_patterns),
             *(rate_limits.middleware if rate_limits else ()),
         ],
-        guards=[access_guard(open_patterns)],
         # The task routes read bodies themselves (schemas.read_body) with the same limit.
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
