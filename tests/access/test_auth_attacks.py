@@ -151,3 +151,28 @@ async def test_the_open_routes_need_no_credential(world: World) -> None:
     # Unknown routes are 404 for anyone: routing comes first, and says nothing about credentials.
     assert_error(await world.client.get("/v1/nowhere"), 404, "not_found")
     assert (await world.client.options("/v1/tasks")).status_code == 204
+
+
+async def test_a_password_and_the_secrets_made_from_it_reach_no_log_line_and_no_later_response(world: World) -> None:
+    password = "correct horse battery staple"
+    admin = world.as_(Role.ADMIN)
+    with capture_logs() as logs:
+        made = await world.client.post(
+            "/v1/users",
+            json={"email": "pat@example.com", "name": "Pat", "role": "writer", "password": password},
+            headers=admin,
+        )
+        user = made.json()
+        form = {"grant_type": "password", "username": "pat@example.com", "password": password}
+        token = (await world.client.post("/v1/auth/token", data=form)).json()["access_token"]
+        key = (await world.client.post(f"/v1/users/{user['id']}/api-keys", json={"name": "ci"}, headers=admin)).json()
+        later = [
+            await world.client.get("/v1/users", headers=admin),
+            await world.client.get(f"/v1/users/{user['id']}", headers={"Authorization": f"Bearer {token}"}),
+            await world.client.get(f"/v1/users/{user['id']}/api-keys", headers=admin),
+        ]
+    assert set(user) == {"id", "email", "name", "role", "active", "created_at", "updated_at"}
+    lines = "\n".join(json.dumps(line, default=str) for line in logs)
+    for secret in (password, token, key["key"], "$argon2id$"):
+        assert secret not in lines
+        assert all(secret not in answer.text for answer in later)
