@@ -5,16 +5,19 @@
 # Base images are pinned by digest: a rebuild starts from the very same bytes, whatever the tag
 # points to by then. Python: python:3.11.10-slim-bookworm (the version line CI tests; the suite
 # also passes on 3.12), digest as recorded by Renovate in github.com/nalabelle/build
-# (images/digests.Dockerfile); it could not be pulled where this file was written: check it with
-# `docker buildx imagetools inspect python:3.11.10-slim-bookworm` and move both FROM lines together.
-
-# uv, pinned: the same resolver that wrote uv.lock installs from it.
-# PLACEHOLDER: pin by digest too (`docker buildx imagetools inspect ghcr.io/astral-sh/uv:0.13.9`).
-FROM ghcr.io/astral-sh/uv:0.13.9 AS uv
+# (images/digests.Dockerfile) and pinned alike by other public Dockerfiles; it could not be pulled
+# where this file was written: check it with `docker buildx imagetools inspect
+# python:3.11.10-slim-bookworm` and move both FROM lines together.
 
 # ---- build: resolve nothing, install exactly what uv.lock says ----------------------------
 FROM python:3.11.10-slim-bookworm@sha256:5148c0e4bbb64271bca1d3322360ebf4bfb7564507ae32dd639322e4952a6b16 AS build
-COPY --from=uv /uv /bin/uv
+# uv, the resolver that wrote uv.lock, from PyPI pinned by the hashes of its two Linux wheels
+# (x86_64, aarch64), checked against the files themselves: no second base image to pin.
+RUN echo "uv==0.13.9" \
+      "--hash=sha256:d7f459fe4fd247d830351c75686d3996ace3c6f3f728eb0e85a30b7ada0cef19" \
+      "--hash=sha256:5435c5ce14a56431208ca0996416d310f1598e8c2c8ba707688985a16bb82dbe" > /tmp/uv.txt \
+    && pip install --no-cache-dir --no-deps --only-binary=:all: --require-hashes -r /tmp/uv.txt \
+    && rm /tmp/uv.txt
 # Bytecode compiled at build time (start-up reads .pyc files, the read-only image cannot write them).
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \

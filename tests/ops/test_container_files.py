@@ -38,8 +38,9 @@ def test_the_image_is_built_in_stages_from_the_lock_onto_a_slim_python() -> None
     ]
 
 
-def test_python_base_images_are_pinned_by_digest_and_the_image_has_oci_labels() -> None:
+def test_every_base_image_is_pinned_by_digest_and_the_image_has_oci_labels() -> None:
     stages = dockerfile_stages()
+    assert all(DIGEST.search(stage.base) for stage in stages), [stage.base for stage in stages]
     pythons = [stage.base for stage in stages if stage.base.startswith("python:")]
     assert len(pythons) == 2
     assert len(set(pythons)) == 1  # build and runtime on the very same base
@@ -101,6 +102,7 @@ def test_compose_runs_the_app_and_postgres_with_health_checks(services: dict[str
     assert app["build"] == "."
     assert app["healthcheck"]["test"] == ["CMD", "taskservice", "check"]
     assert db["image"].startswith("postgres:")
+    assert DIGEST.search(db["image"])
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     for service in (app, db):
         assert {"interval", "timeout", "retries"} <= service["healthcheck"].keys()
