@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from seed import seed
+from seed import grant_key, seed
 from servers import Scenario, Server, ensure_tools, free_port, run_wrk, service_env
 
 BENCH = Path(__file__).resolve().parent
@@ -65,18 +65,21 @@ def main() -> int:
     if scenario.server == "ceiling":
         command = [sys.executable, str(BENCH / "ceiling.py"), str(port)]
         env, health = control_env, "/ceiling"
+        authorization = None
     else:
         database = workdir / "tasks.db"
         url = f"sqlite:///{database}"
         env = service_env(url, port) | {"PYTHONPATH": str(options.checkout.resolve() / "src")}
         subprocess.run([sys.executable, "-m", "taskservice", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
         asyncio.run(seed(url, SEEDED))
+        authorization = asyncio.run(grant_key(url))  # None for a checkout from before users
         env |= {"USER": control_env["USER"]}
         command, health = [sys.executable, "-m", "taskservice"], "/healthz"
     out = workdir / "callgrind.out.%p"
     valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
     # Start-up under valgrind takes a minute or more.
     server = Server(scenario.name, [*valgrind, *command], env, port, health, workdir / "server.log", 300)
+    server.authorization = authorization
     try:
         server.start(None)
         assert server.process is not None
@@ -91,7 +94,10 @@ def main() -> int:
     finally:
         server.stop()
     requests = outcome["requests"]
+    if outcome["non2xx"]:
+        sys.exit(f"bench: {outcome['non2xx']} of {requests} responses were not 2xx (a count of them says nothing)")
     print(f"{scenario.name}: {instructions / requests:,.0f} instructions per request ({requests} requests)")
+    print(f"callgrind dump: {dump}")  # callgrind_annotate --inclusive=yes ranks the functions
     return 0
 
 
