@@ -48,6 +48,10 @@ def callgrind_control(pid: int, flag: str, env: dict[str, str]) -> None:
     subprocess.run(["callgrind_control", flag, str(pid)], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
+def _total(dump: Path) -> int:
+    return int(next(line for line in dump.read_text().splitlines() if line.startswith("summary:")).split()[1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
@@ -86,11 +90,18 @@ def main() -> int:
         pid = server.process.pid
         run_wrk(server, scenario, 3, None, workdir)  # warm-up: caches, compiled statements, first pages
         callgrind_control(pid, "--zero", control_env)
+        started = time.monotonic()
         outcome = run_wrk(server, scenario, options.seconds, None, workdir)
+        busy = time.monotonic() - started
+        callgrind_control(pid, "--dump", control_env)
+        # What the server does per second without requests (timers, the metrics' sampler), over
+        # as long again: subtracted, so that a run slowed by a busy machine (fewer requests over
+        # the same background) still counts what one request costs.
+        callgrind_control(pid, "--zero", control_env)
+        time.sleep(busy)
         callgrind_control(pid, "--dump", control_env)
         dump = workdir / f"callgrind.out.{pid}.1"
-        totals = next(line for line in dump.read_text().splitlines() if line.startswith("summary:"))
-        instructions = int(totals.split()[1])
+        instructions = _total(dump) - _total(workdir / f"callgrind.out.{pid}.2")
     finally:
         server.stop()
     requests = outcome["requests"]

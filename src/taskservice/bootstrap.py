@@ -111,7 +111,7 @@ async def admin_at_start(
 
 def rate_limits_from_settings(settings: Settings) -> RateLimits:
     """`RATE_LIMIT` per caller and the sign-in limit, counted in `RATE_LIMIT_STORE`."""
-    return build_rate_limits(settings.rate_limit, settings.rate_limit_store, api_prefix=settings.api_prefix)
+    return build_rate_limits(settings.rate_limit, settings.rate_limit_store)
 
 
 def create_app(

@@ -53,8 +53,8 @@ async def test_two_app_instances_on_one_redis_share_each_callers_budget() -> Non
     store = MemoryStore()  # one database behind both instances, as behind two workers
     user = bearer((await add_user(store, Role.WRITER))[1])
     async with (
-        app_on(build_rate_limits(("minute", 3), url, api_prefix="/v1", redis_namespace=namespace), store) as first,
-        app_on(build_rate_limits(("minute", 3), url, api_prefix="/v1", redis_namespace=namespace), store) as second,
+        app_on(build_rate_limits(("minute", 3), url, redis_namespace=namespace), store) as first,
+        app_on(build_rate_limits(("minute", 3), url, redis_namespace=namespace), store) as second,
     ):
         assert remaining(await first.get("/v1/tasks", headers=user)) == "2"
         assert remaining(await second.get("/v1/tasks", headers=user)) == "1"
@@ -68,7 +68,7 @@ async def test_a_redis_outage_is_served_with_one_warning_counted_and_limiting_re
     store = MemoryStore()
     user = bearer((await add_user(store, Role.WRITER))[1])
     with PrivateRedis() as server:
-        limits = build_rate_limits(("minute", 3), server.url, api_prefix="/v1", backoff=0.05, max_backoff=0.2)
+        limits = build_rate_limits(("minute", 3), server.url, backoff=0.05, max_backoff=0.2)
         async with app_on(limits, store) as client:
             assert [remaining(await client.get("/v1/tasks", headers=user)) for _ in range(3)] == ["2", "1", "0"]
             assert (await client.get("/v1/tasks", headers=user)).status_code == 429

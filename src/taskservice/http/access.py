@@ -10,7 +10,8 @@ Each route handler declares its rule with `**protected(Role.WRITER)` (or `SELF`)
 `opt`, which the same middleware checks once the caller is known (`check_rule`: 403), and the
 bearer scheme in its OpenAPI `security`, so the document and the enforcement cannot disagree. A
 protected route without a rule is refused to everyone (and the route × role test fails), so a
-new route cannot be left open by forgetting.
+new route cannot be left open by forgetting. Once the caller is known, the same middleware spends
+its `RATE_LIMIT` (limits/caller.py: 429).
 """
 
 import re
@@ -18,14 +19,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, Literal
 
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.openapi.spec import SecurityScheme
-from litestar.types import ASGIApp
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from taskservice.domain.errors import Forbidden, Unauthenticated
 from taskservice.domain.user import Caller, Role
+from taskservice.http.limits.caller import CallerLimit
 
 ACCESS: Final = "access"
 # Any authenticated caller passes the route's check; the use case then allows an admin or the user itself.
@@ -92,20 +95,46 @@ def bearer_credential(header: str | None, max_length: int) -> str:
 
 
 class BearerAuthentication(AbstractAuthenticationMiddleware):
-    def __init__(self, app: ASGIApp, *, authenticate: Authenticate, max_length: int, exclude: list[str]) -> None:
-        super().__init__(app, exclude=exclude)
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        authenticate: Authenticate,
+        max_length: int,
+        exclude: list[str],
+        limit: CallerLimit | None = None,
+    ) -> None:
+        super().__init__(app, exclude=exclude, scopes={ScopeType.HTTP})
         self._authenticate = authenticate
         self._max_length = max_length
+        self._limit = limit
+        # The same patterns Litestar compiled into `self.exclude` (typed loosely there).
+        self._open = re.compile("|".join(exclude) or r"(?!)")  # none: matches nothing
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Litestar's own `__call__`, without its generic bypass check and the `ASGIConnection` it
+        # builds per request; then the caller's rate limit, spent here rather than in a middleware
+        # layer of its own (limits/caller.py says what that layer cost).
+        if scope["type"] == "http" and scope["method"] != "OPTIONS" and not self._open.match(scope["path"]):
+            caller = await self._caller(scope)
+            scope["user"] = caller
+            # `auth` says how, never the secret itself: nothing downstream can log it by accident.
+            scope["auth"] = "api_key" if caller.key_id is not None else "token"
+            if self._limit is not None:
+                send = await self._limit.spend(caller, send)
+        await self.app(scope, receive, send)
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
-        scope = connection.scope
+        caller = await self._caller(connection.scope)
+        return AuthenticationResult(user=caller, auth="api_key" if caller.key_id is not None else "token")
+
+    async def _caller(self, scope: Scope) -> Caller:
         # The raw header, not `connection.headers`: that parses every header of the request.
         header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
         credential = bearer_credential(header.decode("latin-1") if header is not None else None, self._max_length)
         caller = await self._authenticate(credential)
         check_rule(caller, scope["route_handler"])
-        # `auth` says how, never the secret itself: nothing downstream can log it by accident.
-        return AuthenticationResult(user=caller, auth="api_key" if caller.key_id is not None else "token")
+        return caller
 
 
 def check_rule(caller: Caller, handler: BaseRouteHandler) -> None:
@@ -121,7 +150,15 @@ def check_rule(caller: Caller, handler: BaseRouteHandler) -> None:
         raise Forbidden(f"Your role ({caller.role.value}) does not allow this; it needs {rule.value}.")
 
 
-def authentication(authenticate: Authenticate, *, max_length: int, open_patterns: Sequence[str]) -> DefineMiddleware:
+def authentication(
+    authenticate: Authenticate, *, max_length: int, open_patterns: Sequence[str], limit: CallerLimit | None = None
+) -> DefineMiddleware:
+    """The middleware that authenticates every request to a route not in `open_patterns`, checks
+    the route's rule, and spends the caller's `limit` (None: no limit)."""
     return DefineMiddleware(
-        BearerAuthentication, authenticate=authenticate, max_length=max_length, exclude=list(open_patterns)
+        BearerAuthentication,
+        authenticate=authenticate,
+        max_length=max_length,
+        exclude=list(open_patterns),
+        limit=limit,
     )

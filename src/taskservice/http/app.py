@@ -131,17 +131,19 @@ def build_http_app(
     )
     ui_plugins, ui_files = api_docs()
     scrape = [metrics_handler(metrics.exposition, content_type=CONTENT_TYPE, token=metrics_token)] if metrics else []
-    open_patterns = open_paths(api_prefix)
     litestar = Litestar(
         route_handlers=[api, accounts, *health_handlers(database, timeout=readiness_timeout), *scrape, *ui_files],
         exception_handlers=build_exception_handlers(expose_causes=expose_causes),
         # Authentication runs after routing (an unknown route is a 404 for anyone) and before the
-        # handler's own checks of path, query and body; it checks the route's rule too (403). In list order, outermost
-        # first: the rate limit comes after it, as it counts per authenticated caller
-        # (http/limits/caller.py).
+        # handler's own checks of path, query and body; it checks the route's rule too (403), then
+        # spends the caller's rate limit (429).
         middleware=[
-            authentication(authenticate, max_length=max_credential_length, open_patterns=open_patterns),
-            *(rate_limits.middleware if rate_limits else ()),
+            authentication(
+                authenticate,
+                max_length=max_credential_length,
+                open_patterns=open_paths(api_prefix),
+                limit=rate_limits.caller if rate_limits else None,
+            ),
         ],
         # The task routes read bodies themselves (schemas.read_body) with the same limit.
         request_max_body_size=max_body_bytes,

@@ -1,12 +1,9 @@
 """Everything the rate limits need, built from the values of `RATE_LIMIT` and `RATE_LIMIT_STORE`
 (the composition root reads the settings and calls `build_rate_limits`)."""
 
-from collections.abc import Sequence
 from typing import Final, NamedTuple
 
-from litestar.middleware.base import DefineMiddleware
-
-from taskservice.http.limits.caller import Limit, caller_rate_limit, open_paths
+from taskservice.http.limits.caller import CallerLimit, Limit
 from taskservice.http.limits.fail_open import FailOpen
 from taskservice.http.limits.sign_in import SignInLimiter
 from taskservice.http.limits.windows import MemoryWindows, Windows
@@ -18,7 +15,7 @@ REDIS_TIMEOUT_SECONDS: Final = 0.25
 
 
 class RateLimits(NamedTuple):
-    middleware: Sequence[DefineMiddleware]  # the caller limit, for after authentication; none when off
+    caller: CallerLimit | None  # spent by the authentication middleware; None when off
     sign_in: SignInLimiter  # for the token handler (sign_in.py)
     windows: Windows  # the counters, closed at shutdown
 
@@ -27,7 +24,6 @@ def build_rate_limits(
     limit: Limit | None,
     store: str,
     *,
-    api_prefix: str,
     redis_timeout: float = REDIS_TIMEOUT_SECONDS,
     backoff: float = 1.0,
     max_backoff: float = 30.0,
@@ -45,5 +41,5 @@ def build_rate_limits(
 
         inner = redis_windows(store, timeout=redis_timeout, namespace=redis_namespace or REDIS_NAMESPACE)
         windows = FailOpen(inner, backoff=backoff, max_backoff=max_backoff, errors=REDIS_ERRORS)
-    middleware = [] if limit is None else [caller_rate_limit(limit, windows, exclude=open_paths(api_prefix))]
-    return RateLimits(middleware, SignInLimiter(windows), windows)
+    caller = None if limit is None else CallerLimit(limit, windows)
+    return RateLimits(caller, SignInLimiter(windows), windows)
