@@ -12,14 +12,13 @@ from typing import Any
 from sqlalchemy import ClauseElement, ColumnElement, Select, bindparam, delete, func, insert, literal, select, update
 
 from taskservice.adapters.sql.compiled import Row, values
-from taskservice.adapters.sql.descending import DescendingStatements, descending_statements, read_descending
+from taskservice.adapters.sql.descending import DescendingPage
 from taskservice.adapters.sql.session import SqlRepository
-from taskservice.adapters.sql.tables import ORDERS, TITLE_KEY_INDEX, task_counts, tasks
+from taskservice.adapters.sql.tables import ORDERS, TASK_COLUMNS, TITLE_KEY_INDEX, task_counts, tasks
 from taskservice.domain.errors import DuplicateTitle
 from taskservice.domain.listing import ALL_STATUSES, OrderBy, OrderDir, TaskPage, TaskQuery
 from taskservice.domain.task import MUTABLE_FIELDS, Task, TaskDraft, TaskStatus, new_task
 
-_COLUMNS = tuple(column for column in tasks.c if column.name != "title_key")  # a Task's fields, in order
 _WRITABLE = values("title", "title_key", "description", "status", "priority")
 _NOW, _ACTOR = bindparam("now", type_=tasks.c.created_at.type), bindparam("actor_id", type_=tasks.c.created_by.type)
 _INSERT = (  # the store decides only the id: the rest of the new row is what was written
@@ -27,12 +26,11 @@ _INSERT = (  # the store decides only the id: the rest of the new row is what wa
     .values(**_WRITABLE, created_at=_NOW, updated_at=_NOW, version=literal(1), created_by=_ACTOR, updated_by=_ACTOR)
     .returning(tasks.c.id)
 )
-_GET = select(*_COLUMNS).where(tasks.c.id == bindparam("task_id"))
+_GET = select(*TASK_COLUMNS).where(tasks.c.id == bindparam("task_id"))
 _GET_FOR_UPDATE = _GET.with_for_update()  # SQLite has none: its write transaction excludes every other writer
-_DELETE = delete(tasks).where(tasks.c.id == bindparam("task_id")).returning(*_COLUMNS)
+_DELETE = delete(tasks).where(tasks.c.id == bindparam("task_id")).returning(*TASK_COLUMNS)
 PING = select(literal(1))
-# The columns each caller-owned field is stored in.
-_FIELD_COLUMNS = {"title": ("title", "title_key"), **{field: (field,) for field in MUTABLE_FIELDS if field != "title"}}
+_FIELD_COLUMNS = {field: (field, "title_key") if field == "title" else (field,) for field in MUTABLE_FIELDS}
 _STATUSES = {s.value: s for s in TaskStatus}  # a dict lookup is several times cheaper than TaskStatus(value)
 
 
@@ -88,8 +86,8 @@ class SqlTaskRepository(SqlRepository):
         await self._session.begin(write=False)  # the total and the page see one snapshot
         count = (await self._session.rows(total))[0][0]
         rows: Sequence[Row]
-        if isinstance(page, DescendingStatements):
-            rows = await read_descending(self._session, page, limit=limit, offset=offset)
+        if isinstance(page, DescendingPage):
+            rows = await page.read(self._session, limit=limit, offset=offset)
         else:
             rows = await self._session.rows(page, {"limit": limit, "offset": offset})
         return TaskPage(items=[_to_task(r) for r in rows], total=int(count), limit=limit, offset=offset)
@@ -107,7 +105,7 @@ def _update_statement(fields: frozenset[str]) -> ClauseElement:
 @cache
 def _list_statements(
     statuses: frozenset[TaskStatus] | None, order_by: OrderBy, order_dir: OrderDir
-) -> tuple[ClauseElement, ClauseElement | DescendingStatements]:
+) -> tuple[ClauseElement, ClauseElement | DescendingPage]:
     """The total and the page for one filter (None: all) and order, built once (at most 7 × 4 × 2).
 
     The statuses are bound values of the statement. One status: `status = ?` seeks the (status,
@@ -126,7 +124,7 @@ def _list_statements(
             total, where = total.where(task_counts.c.status.in_(chosen)), [tasks.c.status.not_in(others)]
     sort, *ties = ORDERS[order_by]
     if order_dir is OrderDir.DESC and ties:  # a page is one statement, but for these
-        return total, descending_statements(_COLUMNS, sort, ties, where)
+        return total, DescendingPage(sort, ties, where)
     primary = sort.desc() if order_dir is OrderDir.DESC else sort.asc()
-    page = select(*_COLUMNS).where(*where).order_by(primary, *(c.asc() for c in ties))
+    page = select(*TASK_COLUMNS).where(*where).order_by(primary, *(c.asc() for c in ties))
     return total, page.limit(bindparam("limit")).offset(bindparam("offset"))

@@ -9,6 +9,7 @@ from taskservice.adapters.sql.compiled import Row
 from taskservice.adapters.sql.errors import UniqueViolation
 
 T = TypeVar("T")
+Unique = tuple[str, Exception]  # a unique index, and the domain error a violation of it means
 
 
 class SqlSession(Protocol):
@@ -37,17 +38,16 @@ class SqlRepository:
         self._session = session
 
     async def _write(
-        self, statement: ClauseElement, params: Mapping[str, Any], duplicate: tuple[str, Exception] | None = None
+        self, statement: ClauseElement, params: Mapping[str, Any], unique: Unique | None = None
     ) -> Sequence[Row]:
-        """Run `statement` in the write transaction; a violation of the index `duplicate` names
-        raises its domain error instead."""
+        """Run `statement` in the write transaction; a violation of `unique`'s index raises its error."""
         await self._session.begin(write=True)
         try:
             return await self._session.rows(statement, params)
         except UniqueViolation as error:
-            if duplicate is None or error.index != duplicate[0]:
+            if unique is None or error.index != unique[0]:
                 raise
-            raise duplicate[1] from None
+            raise unique[1] from None
 
     async def _one(self, statement: ClauseElement, params: Mapping[str, Any], read: Callable[[Row], T]) -> T | None:
         rows = await self._session.rows(statement, params)

@@ -34,6 +34,7 @@ tasks = Table(
     CheckConstraint("priority BETWEEN 1 AND 5", name="priority_range"),
     sqlite_autoincrement=True,  # SQLite never hands out an id again, even after the highest rows are deleted
 )
+TASK_COLUMNS = tuple(column for column in tasks.c if column.name != "title_key")  # a Task's fields, in order
 
 # The database enforces title uniqueness, so concurrent writers across processes cannot both win.
 TITLE_KEY_INDEX = "uq_tasks_title_key"
