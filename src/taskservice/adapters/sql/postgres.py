@@ -32,7 +32,7 @@ class PostgresDatabase:
         self._pool: asyncpg.Pool | None = None
 
     async def open(self) -> None:
-        try:  # `reset`: no reset query on release (docs/storage.md): the service sets no session state
+        try:
             self._pool = self._pool or await asyncpg.create_pool(
                 self._dsn,
                 min_size=self._pool_size,
@@ -40,7 +40,7 @@ class PostgresDatabase:
                 timeout=self._pool_timeout,  # connecting
                 command_timeout=self._statement_timeout + 0.5,  # the backstop when the server cannot answer
                 server_settings={"statement_timeout": str(int(self._statement_timeout * 1000))},
-                reset=_keep_session,
+                reset=_keep_session,  # no reset query on release (docs/storage.md)
             )
         except POSTGRES_ERRORS as error:
             _raise(error)
