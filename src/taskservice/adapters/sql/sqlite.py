@@ -1,7 +1,8 @@
 """The SQLite file on two sqlite3 connections used on the event loop itself, writes committed in batches.
 
-Each unit of work that writes is a SAVEPOINT in the loop turn's batch, and its `commit` waits for the
-batch's COMMIT; reads see committed state only (WAL). Why: docs/storage.md, "How the SQL store runs...".
+Each unit of work that writes is a SAVEPOINT in the loop turn's batch, and its `commit` waits for
+the batch's COMMIT; reads see committed state only (WAL). Why and how in detail: docs/storage.md,
+"How the SQL store runs its statements".
 """
 
 import asyncio
@@ -47,7 +48,7 @@ class SqliteDatabase:
         self._connections: tuple[sqlite3.Connection, sqlite3.Connection] | None = None
         # Who holds each connection: a unit of work from its SAVEPOINT to its end; a list's snapshot.
         self.writer, self.reader = asyncio.Lock(), asyncio.Lock()
-        # Group commit pays for itself (bench/compare.py): POST +48 %, PATCH +10 % over a transaction each.
+        # Group commit pays (bench/compare.py vs a transaction per unit): POST +44–48 %, PATCH +3–33 %.
         self._batch: Batch | None = None
 
     async def open(self) -> None:
