@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from taskservice.adapters.sql.migrations import create_engine
+from taskservice.adapters.sql.repository import SqlTaskRepository
+from taskservice.adapters.sql.sqlite import SqliteDatabase
 from taskservice.adapters.sql.tables import tasks
 from taskservice.domain.task import TaskStatus
 from tests.storage.stores import NOW, add, draft, get, listed, opened
@@ -167,3 +169,23 @@ async def test_a_new_database_file_gets_1_kib_pages_and_wal_and_an_existing_file
         assert new.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert existing.execute("PRAGMA page_size").fetchone() == (4096,)
         assert existing.execute("SELECT title FROM tasks").fetchall() == [("Paged",)]
+
+
+async def test_a_failing_read_leaves_the_writes_of_the_loop_turn_to_commit(
+    sqlite_url: str, database_file: Path
+) -> None:
+    async with opened(sqlite_url):  # migrated
+        pass
+    database = SqliteDatabase(str(database_file), busy_timeout=PATIENT)
+    await database.open()
+    writing, reading = database.session(), database.session()
+    try:
+        await SqlTaskRepository(writing).add(draft("Kept"), NOW)  # in the open batch
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            await reading.rows(select(text("1")).select_from(text("no_such_table")))
+        await writing.commit()
+    finally:
+        await writing.close()
+        await database.close()
+    async with opened(sqlite_url) as store:
+        assert [task.title for task in (await listed(store))[0]] == ["Kept"]

@@ -1,8 +1,7 @@
 """SQLAlchemy Core statements compiled once per dialect, for the drivers (sqlite3, asyncpg) to run.
 
-SQLAlchemy's engine cost more than the rest of a request on both stores (docs/performance.md).
-What it would add per statement, this keeps: the dialect's SQL, parameters in the driver's style,
-and SQLAlchemy's own type processors, so rows are stored exactly as the engine and Alembic would.
+SQLAlchemy's engine cost more than the rest of a request (docs/performance.md); this keeps what
+it would add: the dialect's SQL, the driver's parameter style, and SQLAlchemy's type processors.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -10,6 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
@@ -29,12 +29,10 @@ class Compiled:
         # asyncpg takes `$1, $2, ...`: the names in that order; sqlite3 takes the names themselves.
         self.positions: tuple[str, ...] | None = tuple(compiled.positiontup or ()) if dialect.positional else None
         self.binds: dict[str, Processor] = {}
-        # Values fixed in the statement itself (`literal(1)`, SQLite's implicit OFFSET 0).
-        self.defaults: dict[str, Any] = {}
+        self.defaults: dict[str, Any] = {}  # values fixed in the statement (`literal(1)`, SQLite's OFFSET 0)
         bind_names: dict[BindParameter[Any], str] = compiled.bind_names
         for bind, name in bind_names.items():
-            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None:
                 self.binds[name] = processor
             if not bind.required:
                 self.defaults[name] = bind.effective_value
@@ -47,19 +45,13 @@ class Compiled:
 
     def parameters(self, params: Mapping[str, Any]) -> Any:
         """The driver's parameters: a dict for named styles, a tuple in `$n` order for positional ones."""
-        merged = {**self.defaults, **params} if self.defaults else params
-        if self.binds:
-            merged = dict(merged)
-            for name, processor in self.binds.items():
-                if name in merged:
-                    merged[name] = processor(merged[name])
-        if self.positions is None:
-            return merged
-        return tuple(merged[name] for name in self.positions)
+        merged = {**self.defaults, **params}
+        for name, processor in self.binds.items():
+            if name in merged:
+                merged[name] = processor(merged[name])
+        return merged if self.positions is None else tuple(merged[name] for name in self.positions)
 
     def row(self, raw: Row) -> Row:
-        if not self.results:
-            return raw
         row = list(raw)
         for index, processor in self.results:
             if (value := row[index]) is not None:
@@ -68,21 +60,20 @@ class Compiled:
 
 
 def _utc_from_text(value: str) -> datetime:
-    # Appending the offset is ~10× cheaper than `.replace(tzinfo=UTC)` on Python 3.11.
-    return datetime.fromisoformat(value + "+00:00")
+    return datetime.fromisoformat(value + "+00:00")  # ~10× cheaper than `.replace(tzinfo=UTC)` on 3.11
 
 
 def _result_processor(column: ColumnElement[Any], dialect: Dialect) -> Processor | None:
-    """SQLAlchemy's result processor for the column's type, with one measured shortcut per dialect.
-
-    `DateTimeUTC` is naive UTC text on SQLite ("2026-11-23 11:10:10.422142"): SQLAlchemy parses it
-    with a regular expression and advanced-alchemy then attaches UTC, a fifth of a 100-task list;
-    `datetime.fromisoformat` (C) gives the same value (a contract test compares). On PostgreSQL
-    it is `timestamptz`, which asyncpg already returns as an aware UTC datetime.
-    """
+    # `DateTimeUTC` is naive UTC text on SQLite, which SQLAlchemy parses with a regular expression
+    # (a fifth of a 100-task list); on PostgreSQL asyncpg already returns an aware datetime.
     if isinstance(column.type, DateTimeUTC):
         return _utc_from_text if dialect.name == "sqlite" else None
     return column.type.dialect_impl(dialect).result_processor(dialect, None)
+
+
+def values(*columns: str) -> dict[str, BindParameter[Any]]:
+    """An INSERT's or UPDATE's values bound as `w_<column>`: SQLAlchemy reserves the column names there."""
+    return {column: bindparam(f"w_{column}") for column in columns}
 
 
 class StatementCache(dict[ClauseElement, Compiled]):

@@ -17,12 +17,10 @@ from sqlalchemy.pool import NullPool
 
 from taskservice.adapters.sql.sqlite import configure_connection
 
-# The project root holds pyproject.toml ([tool.alembic]) and migrations/: four levels above this
-# file in a checkout (an editable install); for a non-editable install (the image: the package in
-# site-packages, the project files in /app), the working directory.
+# Where pyproject.toml ([tool.alembic]) and migrations/ are: four levels up in a checkout; for a
+# non-editable install (the image: the package in site-packages, the project in /app), the working directory.
 PROJECT_ROOT = Path(__file__).resolve().parents[4]
-# Any fixed 64-bit number, the same in every process of this service.
-MIGRATION_LOCK_KEY = 0x7461736B73  # "tasks"
+MIGRATION_LOCK_KEY = 0x7461736B73  # "tasks": any fixed 64-bit number, the same in every process
 
 
 class SchemaNotAtHead(RuntimeError):
@@ -30,8 +28,8 @@ class SchemaNotAtHead(RuntimeError):
 
 
 def create_engine(database_url: str, *, connect_timeout: float = 10.0) -> AsyncEngine:
-    """An engine for Alembic and scripts. Its statements have no time limit: waiting for another
-    starter's migration, or building an index on a big table, may take long."""
+    """An engine for Alembic and scripts, without a statement timeout: waiting for another starter's
+    migration, or building an index on a big table, may take long."""
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, poolclass=NullPool, connect_args={"timeout": connect_timeout})
 
@@ -40,10 +38,8 @@ def create_engine(database_url: str, *, connect_timeout: float = 10.0) -> AsyncE
 
         event.listen(engine.sync_engine, "connect", on_connect)
         return engine
-    settings = {"statement_timeout": "0"}
-    return create_async_engine(
-        database_url, poolclass=NullPool, connect_args={"timeout": connect_timeout, "server_settings": settings}
-    )
+    settings = {"timeout": connect_timeout, "server_settings": {"statement_timeout": "0"}}
+    return create_async_engine(database_url, poolclass=NullPool, connect_args=settings)
 
 
 def alembic_config() -> Config:
@@ -54,12 +50,8 @@ def alembic_config() -> Config:
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
-    """Apply every pending migration; a no-op when the schema is current.
-
-    PostgreSQL: a transaction-level advisory lock serialises concurrent starters; the migrations
-    run in that same transaction, so the loser waits and then finds head. SQLite: an exclusive
-    file lock beside the database file does the same across processes.
-    """
+    """Apply every pending migration (none at head), one process at a time: on PostgreSQL under an
+    advisory lock in the migrations' own transaction, on SQLite under a file lock beside the file."""
     with _sqlite_file_lock(engine.url.database if engine.dialect.name == "sqlite" else None):
         async with engine.connect() as connection:
             await connection.run_sync(_upgrade)

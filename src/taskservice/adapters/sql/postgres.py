@@ -1,20 +1,12 @@
-"""PostgreSQL through an asyncpg pool, used directly.
-
-asyncpg prepares each statement once per connection and runs it in one round trip; SQLAlchemy's
-async engine on top of it cost GET by id more than half its rate (docs/performance.md). A read
-in autocommit is one round trip; a write's transaction adds BEGIN and COMMIT.
-
-Every wait is bounded: a connection from the pool by `pool_timeout` (connecting included), a
-statement by `statement_timeout` (the server cancels it; the connection stays usable), and any
-answer by that plus a margin (the client's backstop when the server cannot answer at all). A
-connection in doubt (lost, timed out, or its statement cut off by the caller) is terminated, not
-given back gracefully: a graceful release would wait on a server that may never answer.
+"""PostgreSQL through an asyncpg pool, used directly: SQLAlchemy's async engine on top of it cost
+GET by id more than half its rate (docs/performance.md). Every wait is bounded, and a connection
+in doubt is terminated, not given back gracefully (docs/storage.md, "When the database is lost").
 """
 
 import asyncio
 import contextlib
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, NoReturn, cast
+from typing import Any, NoReturn, cast
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy as Connection
@@ -26,8 +18,6 @@ from sqlalchemy.sql.elements import ClauseElement
 from taskservice.adapters.sql.compiled import Row, StatementCache
 from taskservice.adapters.sql.errors import POSTGRES_ERRORS, from_postgres, is_disconnect
 from taskservice.ports.repository import PoolUsage
-
-CLIENT_TIMEOUT_MARGIN: Final = 0.5
 
 
 class PostgresDatabase:
@@ -48,9 +38,9 @@ class PostgresDatabase:
                 min_size=self._pool_size,
                 max_size=self._pool_size,
                 timeout=self._pool_timeout,  # connecting
-                command_timeout=self._statement_timeout + CLIENT_TIMEOUT_MARGIN,
+                command_timeout=self._statement_timeout + 0.5,  # the backstop when the server cannot answer
                 server_settings={"statement_timeout": str(int(self._statement_timeout * 1000))},
-                reset=_keep_session,
+                reset=_keep_session,  # no reset query on release (docs/storage.md)
             )
         except POSTGRES_ERRORS as error:
             _raise(error)
@@ -66,8 +56,7 @@ class PostgresDatabase:
 
     def pool(self) -> PoolUsage | None:
         """Its capacity (DB_POOL_SIZE) and the connections lent out now; None while closed."""
-        pool = self._pool
-        if pool is None:
+        if (pool := self._pool) is None:
             return None
         return PoolUsage(pool.get_max_size(), pool.get_size() - pool.get_idle_size())
 
@@ -85,15 +74,13 @@ class PostgresDatabase:
             _raise(error)
 
     async def release(self, connection: Connection) -> None:
-        # A failed release terminates the connection (the pool replaces it); the unit of work's
-        # outcome is decided by then, so there is nothing to report.
+        # A failed release terminates the connection; the unit of work's outcome is decided by then.
         if self._pool is not None:
             with contextlib.suppress(*POSTGRES_ERRORS):
                 await self._pool.release(connection, timeout=self._pool_timeout)
 
     async def expire(self) -> None:
-        """After a lost connection, replace every pooled one as it is next taken: a restarted server
-        has closed them all, and each would otherwise fail one request."""
+        """Replace every pooled connection as it is next taken: a restarted server closed them all."""
         if self._pool is not None:
             await self._pool.expire_connections()
 
@@ -107,12 +94,8 @@ class PostgresSession:
         self._database = database
         self._connection: Connection | None = None
         self._transaction: Transaction | None = None
-        # A statement failed inside the transaction: PostgreSQL has aborted it, and COMMIT would
-        # answer ROLLBACK without an error.
-        self._failed = False
-        # The connection's state is unknown (lost, timed out, a statement cut off mid-flight):
-        # `close` terminates it instead of waiting on the server to roll back or to cancel.
-        self._doubtful = False
+        self._failed = False  # in the transaction, which PostgreSQL then aborts: COMMIT would answer ROLLBACK
+        self._doubtful = False  # the connection's state is unknown: `close` terminates it
 
     async def begin(self, *, write: bool) -> None:
         if self._transaction is None:
@@ -156,8 +139,6 @@ class PostgresSession:
             return
         try:
             if self._doubtful:
-                # At once: a graceful release would wait (up to the pool timeout) on a server that
-                # may never answer, e.g. for the cancellation of a statement cut off mid-flight.
                 _terminate(connection)
             elif transaction is not None:
                 await transaction.rollback()
@@ -170,8 +151,8 @@ class PostgresSession:
             await self._database.release(connection)
 
     def _fail(self, error: BaseException) -> NoReturn:
-        """An exchange with the server failed: note whether the connection is now in doubt (lost,
-        timed out, or cut off mid-flight by a cancellation), and raise what it means for the store."""
+        """An exchange with the server failed: note whether the connection is now in doubt (lost, timed
+        out, or cut off mid-flight by a cancellation), and raise what it means for the store."""
         if isinstance(error, POSTGRES_ERRORS):
             self._doubtful = self._doubtful or is_disconnect(error)
             _raise(error)
@@ -184,9 +165,7 @@ class PostgresSession:
 
 
 async def _keep_session(_connection: "asyncpg.Connection[asyncpg.Record]") -> None:
-    """Give a connection back without asyncpg's reset query (`RESET ALL; UNLISTEN *; CLOSE ALL;
-    SELECT pg_advisory_unlock_all()`), a round trip after every unit of work: the service changes
-    no session state, and asyncpg still rolls back a transaction left open before calling this."""
+    """asyncpg still rolls back a transaction left open before calling this."""
 
 
 def _terminate(connection: Connection) -> None:

@@ -1,9 +1,5 @@
-"""The SQL store: a unit of work per use case, on the SQLite file or PostgreSQL.
-
-From the use case down: `SqlStore.unit_of_work()` takes a `SqlSession` of the database
-(sqlite.py, postgres.py) and hands it to each repository; the repositories run Core statements
-on it (repository.py); `commit` commits, and leaving the block rolls back what was not committed.
-"""
+"""The SQL store: a unit of work per use case, on a session of the SQLite file (sqlite.py) or of
+PostgreSQL (postgres.py), handed to each repository (repository.py, users.py)."""
 
 from types import TracebackType
 from typing import Self
@@ -61,8 +57,7 @@ class SqlStore:
         sqlite_busy_timeout: float = 5.0,
         sqlite_statement_span: StatementSpan | None = None,
     ) -> None:
-        """`sqlite_statement_span`: a span around each statement on SQLite (tracing.py). PostgreSQL's
-        statements are traced by OpenTelemetry's asyncpg instrumentation, which sees every call."""
+        # `sqlite_statement_span` (tracing.py): on PostgreSQL, OpenTelemetry's asyncpg instrumentation sees every call.
         self._url = database_url
         path = sqlite_path(database_url)
         self._database = (

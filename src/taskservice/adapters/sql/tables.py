@@ -1,24 +1,12 @@
-"""The schema, as SQLAlchemy Core tables. Migrations must match it (a drift test checks)."""
+"""The schema, as SQLAlchemy Core tables. Migrations must match it (a drift test checks).
 
-from typing import Any
+Why the indexes, the counts and the columns are as they are: docs/storage.md.
+"""
 
 from advanced_alchemy.base import convention
 from advanced_alchemy.types import BigIntIdentity, DateTimeUTC
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    Column,
-    ForeignKey,
-    Identity,
-    Index,
-    Integer,
-    MetaData,
-    SmallInteger,
-    String,
-    Table,
-    Text,
-)
+from sqlalchemy.schema import CheckConstraint, Column, ForeignKey, Identity, Index, MetaData, Table
+from sqlalchemy.types import BigInteger, Boolean, Integer, SmallInteger, String, Text
 
 from taskservice.domain.listing import OrderBy
 from taskservice.domain.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -26,76 +14,49 @@ from taskservice.domain.user import EMAIL_MAX_LENGTH, KEY_NAME_MAX_LENGTH, NAME_
 
 metadata = MetaData(naming_convention=convention)
 
-# Code-point order for the title key on every store: PostgreSQL's "C" collation compares
-# UTF-8 bytes, like SQLite's BINARY and like Python's str ordering.
-_TitleKey = Text().with_variant(Text(collation="C"), "postgresql")
-
 tasks = Table(
     "tasks",
     metadata,
     Column("id", BigIntIdentity, Identity(), primary_key=True),
     Column("title", String(TITLE_MAX_LENGTH), nullable=False),
-    Column("title_key", _TitleKey, nullable=False),
+    # title.strip().casefold(), in code-point order on every store ("C": UTF-8 bytes, as SQLite's BINARY).
+    Column("title_key", Text().with_variant(Text(collation="C"), "postgresql"), nullable=False),
     Column("description", String(DESCRIPTION_MAX_LENGTH), nullable=True),
     Column("status", String(16), nullable=False),
     Column("priority", SmallInteger, nullable=False),
     Column("created_at", DateTimeUTC(), nullable=False),
     Column("updated_at", DateTimeUTC(), nullable=False),
     Column("version", Integer, nullable=False),
-    # Who created and last changed the task. Not foreign keys: users are never deleted, so a
-    # reference would have nothing to cascade or restrict, yet it would cost every task write a
-    # lookup in `users` (and, on PostgreSQL, a KEY SHARE lock on the user's row, which an admin's
-    # `FOR UPDATE` of that user waits for); and SQLite can add a constrained column only by
-    # rebuilding `tasks` and its triggers. The ids come from an authenticated caller.
+    # User ids, not foreign keys: a reference would cost every task write a lookup (docs/storage.md).
     Column("created_by", BigInteger, nullable=True),
     Column("updated_by", BigInteger, nullable=True),
     CheckConstraint("status IN ('new', 'in_progress', 'completed')", name="status_valid"),
     CheckConstraint("priority BETWEEN 1 AND 5", name="priority_range"),
-    # AUTOINCREMENT: SQLite never hands out an id again, even after the highest rows are deleted.
-    sqlite_autoincrement=True,
+    sqlite_autoincrement=True,  # SQLite never hands out an id again, even after the highest rows are deleted
 )
+TASK_COLUMNS = tuple(column for column in tasks.c if column.name != "title_key")  # a Task's fields, in order
 
 # The database enforces title uniqueness, so concurrent writers across processes cannot both win.
 TITLE_KEY_INDEX = "uq_tasks_title_key"
 Index(TITLE_KEY_INDEX, tasks.c.title_key, unique=True)
 Index("ix_tasks_status_title_key", tasks.c.status, tasks.c.title_key)
 
-# Every list order is served by one ascending index, with and without a status prefix, read
-# forwards for `asc` and backwards for `desc`. The tie-break (created_at asc, id asc) keeps its
-# direction whatever the sort direction, so a backward read returns ties reversed; the few
-# ties on a page are put back in order (descending.py), which costs far less than a second
-# index per order that every write would maintain (migration 0003). title_key is unique and
-# needs no tie-break.
-SORT_COLUMNS = {
-    OrderBy.PRIORITY: tasks.c.priority,
-    OrderBy.CREATED_AT: tasks.c.created_at,
-    OrderBy.UPDATED_AT: tasks.c.updated_at,
-    OrderBy.TITLE: tasks.c.title_key,
+# Each list order: its sort column, then the tie-break, always ascending (title_key is unique).
+# One ascending index per order, with and without a status prefix, serves `asc` read forwards
+# and `desc` read backwards (descending.py puts ties back in order); named `_asc` since 0001.
+ORDERS = {
+    OrderBy.PRIORITY: (tasks.c.priority, tasks.c.created_at, tasks.c.id),
+    OrderBy.CREATED_AT: (tasks.c.created_at, tasks.c.id),
+    OrderBy.UPDATED_AT: (tasks.c.updated_at, tasks.c.created_at, tasks.c.id),
+    OrderBy.TITLE: (tasks.c.title_key,),
 }
+for _order_by, _columns in ORDERS.items():
+    if _order_by is not OrderBy.TITLE:
+        Index(f"ix_tasks_{_order_by.value}_asc", _columns[0].asc(), *_columns[1:])
+        Index(f"ix_tasks_status_{_order_by.value}_asc", tasks.c.status, _columns[0].asc(), *_columns[1:])
 
-
-def tie_break(order_by: OrderBy) -> tuple[Column[Any], ...]:
-    """The columns that follow the sort column, always ascending."""
-    if order_by is OrderBy.TITLE:
-        return ()
-    if order_by is OrderBy.CREATED_AT:
-        return (tasks.c.id,)
-    return (tasks.c.created_at, tasks.c.id)
-
-
-# Named `_asc` since migration 0001, which also made `_desc` twins (dropped in 0003).
-for _order_by in (OrderBy.PRIORITY, OrderBy.CREATED_AT, OrderBy.UPDATED_AT):
-    _column = SORT_COLUMNS[_order_by]
-    Index(f"ix_tasks_{_order_by.value}_asc", _column.asc(), *tie_break(_order_by))
-    Index(f"ix_tasks_status_{_order_by.value}_asc", tasks.c.status, _column.asc(), *tie_break(_order_by))
-
-# How many tasks have each status, so a list's `total` is a sum of a few dozen rows instead of a
-# count that grows with the table. Triggers on `tasks` (migrations 0002 and 0004, per dialect;
-# Alembic's drift check does not compare triggers) keep it in the same transaction as every
-# insert, status change and delete, whoever writes. Each write adds to one of 16 slots of its
-# status, at random, so concurrent writers rarely touch the same row (no hot row on PostgreSQL);
-# a slot may hold a negative count, only the sum per status means anything. A status without
-# rows counts zero.
+# How many tasks have each status, in 16 slots per status, kept by triggers (migrations 0002 and
+# 0004) in the same transaction as every write: a list's total is the sum of a few rows.
 task_counts = Table(
     "task_counts",
     metadata,
@@ -122,8 +83,7 @@ users = Table(
 EMAIL_KEY_INDEX = "uq_users_email_key"
 Index(EMAIL_KEY_INDEX, users.c.email_key, unique=True)
 
-# A key's secret is never stored, only its digest: a fast hash suffices for a high-entropy secret,
-# and the unique index finds a key by it in one seek.
+# A key's secret is never stored, only its digest, which the unique index finds in one seek.
 api_keys = Table(
     "api_keys",
     metadata,
