@@ -1,38 +1,47 @@
-"""Whose budget a request spends, the fixed windows that count it, and the sign-in limiter."""
+"""Whose budget a request spends (each user its own), the fixed windows that count it, and the sign-in limiter."""
 
 import asyncio
 from typing import Any, cast
 
 import pytest
-from litestar.types import Scope
+from litestar.types import Message
 
 from taskservice.domain.user import Caller, Role
-from taskservice.http.limits.caller import caller_key
+from taskservice.http.limits.caller import CallerLimit
 from taskservice.http.limits.sign_in import SignInLimiter
 from taskservice.http.limits.stats import RateLimitStats
 from taskservice.http.limits.windows import Hit, MemoryWindows, RateLimited
 from tests.limits.fakes import MovableClock
 
 
-def scope_of(client: tuple[str, int] | None, user: object = None) -> Scope:
-    scope: dict[str, Any] = {"type": "http", "client": client, "headers": [], "path": "/v1/tasks"}
-    if user is not None:
-        scope["user"] = user
-    return cast("Scope", scope)
+async def _noop(message: Message) -> None:
+    pass
 
 
-def test_an_authenticated_request_spends_its_users_budget_whatever_its_address() -> None:
-    caller = Caller(user_id=7, role=Role.READER, key_id=3)
-    assert caller_key(scope_of(("10.0.0.1", 1), caller)) == caller_key(scope_of(("10.0.0.2", 2), caller)) == "user:7"
-    assert caller_key(scope_of(("10.0.0.1", 1), Caller(user_id=8, role=Role.ADMIN))) == "user:8"
+async def test_each_user_spends_its_own_budget_whichever_key_or_token_it_uses() -> None:
+    limit = CallerLimit(("minute", 2), MemoryWindows())
+    with_key, with_token = Caller(user_id=7, role=Role.READER, key_id=3), Caller(user_id=7, role=Role.READER)
+    await limit.spend(with_key, _noop)
+    await limit.spend(with_token, _noop)
+    with pytest.raises(RateLimited) as refused:
+        await limit.spend(with_key, _noop)
+    assert refused.value.retry_after >= 1
+    await limit.spend(Caller(user_id=8, role=Role.ADMIN), _noop)  # another user: a budget of its own
 
 
-def test_an_anonymous_request_spends_its_client_addresss_budget() -> None:
-    assert caller_key(scope_of(("10.0.0.1", 1))) == caller_key(scope_of(("10.0.0.1", 9))) == "address:10.0.0.1"
-    assert caller_key(scope_of(("10.0.0.2", 1))) == "address:10.0.0.2"
-    # Something else in scope["user"] is no caller: the address counts.
-    assert caller_key(scope_of(("10.0.0.3", 1), "someone")) == "address:10.0.0.3"
-    assert caller_key(scope_of(None)) == "address:unknown"
+async def test_a_counted_request_carries_the_ratelimit_headers() -> None:
+    limit = CallerLimit(("minute", 5), MemoryWindows())
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: Message) -> None:
+        sent.append(dict(message))
+
+    wrapped = await limit.spend(Caller(user_id=7, role=Role.READER), send)
+    await wrapped(cast("Message", {"type": "http.response.start", "status": 200, "headers": []}))
+    headers = dict(cast("list[tuple[bytes, bytes]]", sent[0]["headers"]))
+    assert headers[b"ratelimit-limit"] == b"5"
+    assert headers[b"ratelimit-remaining"] == b"4"
+    assert 1 <= int(headers[b"ratelimit-reset"]) <= 60
 
 
 async def test_a_window_counts_hits_per_key_until_it_ends_then_starts_again() -> None:

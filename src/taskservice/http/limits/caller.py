@@ -11,10 +11,9 @@ the exception (`RateLimited` is a `TooManyRequestsException`) and the `RateLimit
 names and values.
 """
 
-from collections.abc import Mapping
-from typing import Any, Final, Literal, cast
+from typing import Final, Literal
 
-from litestar.types import Message, Scope, Send
+from litestar.types import Message, Send
 
 from taskservice.domain.user import Caller
 from taskservice.http.limits.stats import RATE_LIMIT_STATS
@@ -25,21 +24,9 @@ Limit = tuple[DurationUnit, int]  # ("minute", 6000): the form of "6000/minute"
 SECONDS: Final[dict[DurationUnit, int]] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
-def caller_key(scope: Scope) -> str:
-    """Whose budget a request spends: its user's when authenticated (every key and token of one
-    user share it), else its client address's (as uvicorn gives it: behind a trusted proxy, the
-    address the proxy forwarded)."""
-    # Absent on routes without authentication (and before it is installed).
-    fields = cast("Mapping[str, Any]", scope)
-    user = fields.get("user")
-    if isinstance(user, Caller):
-        return f"user:{user.user_id}"
-    client = fields.get("client")
-    return f"address:{client[0] if client else 'unknown'}"
-
-
 class CallerLimit:
-    """`limit` requests per window per caller, counted in `windows`."""
+    """`limit` requests per window per user (every key and token of one user share it), counted
+    in `windows`."""
 
     def __init__(self, limit: Limit, windows: Windows) -> None:
         unit, self.max_requests = limit
