@@ -46,6 +46,16 @@ def _below_warning_dropped(_: object, method_name: str, event: EventDict) -> Eve
     return event
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_database_left_in_the_working_directory() -> Iterator[None]:
+    """A test serving on the default DATABASE_URL writes taskservice.db into the checkout, where the
+    README's `uv run taskservice` then finds a first admin whose key nobody saw."""
+    default = Path("taskservice.db")
+    existed = default.exists()
+    yield
+    assert existed or not default.exists(), "a test wrote taskservice.db into the working directory"
+
+
 @pytest.fixture(autouse=True)
 def _unconfigured_logging_writes_warnings_only() -> None:
     """Where a test never configures logging, structlog's default logger prints every line to

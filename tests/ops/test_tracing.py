@@ -76,7 +76,7 @@ async def test_an_incoming_traceparent_is_continued(receiver: Receiver, sqlite_u
 
 
 async def test_unrouted_requests_get_a_span_named_by_method_alone(receiver: Receiver) -> None:
-    settings = make_settings(OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint)
+    settings = make_settings(DATABASE_URL="memory://", OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint)
     async with admin_client(settings) as client:
         assert (await client.get("/no/such/route")).status_code == 404
         assert (await client.delete("/v1/tasks")).status_code == 405
