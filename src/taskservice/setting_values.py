@@ -4,7 +4,7 @@ import enum
 import ipaddress
 from collections.abc import Callable
 from typing import Any, Final, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 
 def enum_of(kind: type[enum.StrEnum], *, upper: bool = False, lower: bool = False) -> Callable[[str], Any]:
@@ -99,6 +99,16 @@ def path_prefix(raw: str) -> str:
     return raw
 
 
+def _split_url(raw: str) -> SplitResult | None:
+    """The URL's parts; None when it cannot be read, its port included."""
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    return parts
+
+
 def origins(raw: str) -> tuple[str, ...]:
     """Comma-separated browser origins (scheme://host[:port], as a browser sends `Origin`); empty: none,
     so a later .env file can turn CORS off again."""
@@ -106,11 +116,7 @@ def origins(raw: str) -> tuple[str, ...]:
         return ()
     allowed = tuple(part.strip() for part in raw.split(","))
     for origin in allowed:
-        try:
-            parts = urlsplit(origin)
-            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-        except ValueError:
-            parts = None
+        parts = _split_url(origin)
         if (
             parts is None
             or parts.scheme not in ("http", "https")
@@ -145,11 +151,7 @@ def otlp_endpoint(raw: str) -> str | None:
     SDK does with this variable); empty: none, tracing off, so a later .env file can turn it off again."""
     if not raw:
         return None
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        parts = None
+    parts = _split_url(raw)
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise ValueError("expected the collector's OTLP/HTTP base URL, such as http://otel-collector:4318")
     return raw.rstrip("/")
@@ -189,11 +191,7 @@ def rate_limit_store(raw: str) -> str:
     """`memory`, or the URL of a Redis server (redis:// or rediss://, host, optional port and /db)."""
     if raw.lower() == "memory":
         return "memory"
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        parts = None
+    parts = _split_url(raw)
     if (
         parts is None
         or parts.scheme not in ("redis", "rediss")

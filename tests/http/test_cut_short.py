@@ -17,6 +17,7 @@ from taskservice.http.middleware import RequestContextMiddleware
 from tests.auth import admin_app, bearer
 from tests.conftest import make_settings
 from tests.fakes import store_with
+from tests.http.raw_asgi import http_scope
 
 BODY = json.dumps({"title": "never stored", "priority": 1}).encode()
 
@@ -38,21 +39,7 @@ class Exchange:
             (b"content-length", str(len(BODY)).encode()),
             (b"authorization", client.headers["authorization"].encode()),  # the client's admin key
         ]
-        scope: Any = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "root_path": "",
-            "query_string": b"",
-            "headers": [*headers, (b"x-request-id", b"cut-1")],
-            "client": ("127.0.0.1", 1),
-            "server": ("127.0.0.1", 80),
-            "state": {},
-        }
+        scope = http_scope(method, path, [*headers, (b"x-request-id", b"cut-1")])
 
         async def receive() -> dict[str, Any]:
             if incoming:
