@@ -11,17 +11,17 @@ the exception (`RateLimited` is a `TooManyRequestsException`) and the `RateLimit
 names and values.
 """
 
-from typing import Final, Literal
+from typing import Final
 
 from litestar.types import Message, Send
 
 from taskservice.domain.user import Caller
 from taskservice.http.limits.stats import RATE_LIMIT_STATS
 from taskservice.http.limits.windows import Hit, RateLimited, Windows, rate_limit_headers
+from taskservice.setting_values import RateUnit
 
-DurationUnit = Literal["second", "minute", "hour", "day"]
-Limit = tuple[DurationUnit, int]  # ("minute", 6000): the form of "6000/minute"
-SECONDS: Final[dict[DurationUnit, int]] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+Limit = tuple[RateUnit, int]  # ("minute", 6000): RATE_LIMIT's "6000/minute"
+SECONDS: Final[dict[RateUnit, int]] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
 class CallerLimit:
