@@ -5,7 +5,7 @@ does on PostgreSQL costs at least this much, so it is the bar to be measured aga
 
 bench/run.py starts it beside the ceiling on the same uvicorn settings and core (ceiling.serve),
 against the seeded PostgreSQL database, and reports for GET by id and PATCH priority the
-service's `ratio to floor` (see docs/performance.md for today's figures). By hand:
+service's `to floor` (see docs/performance.md for today's figures). By hand:
 
     FLOOR_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/DB uv run python bench/pg_floor_app.py PORT
 """

@@ -1,13 +1,14 @@
 """The benchmark's scenarios: what each requests, on which data set, and on which stores.
 
-The driver floor (pg_floor_app.py) answers only GET by id and PATCH priority; those two
-scenarios run on it too when PostgreSQL is benched.
+Each store has a driver floor (pg_floor_app.py, sqlite_floor_app.py) that answers GET by id and
+PATCH priority; those two scenarios run on a store's floor too when the store is benched.
 """
 
 from dataclasses import dataclass
 
 from servers import Scenario
 
+# A store's floor is the column "<store> floor".
 FLOORED = ("get by id", "PATCH priority")
 
 
@@ -23,8 +24,8 @@ class Group:
     stores: tuple[str, ...] = ()
 
     def columns(self) -> list[str]:
-        floor = "postgres" in self.stores and self.name in FLOORED
-        return [*self.stores, *(["floor"] if floor else [])]
+        floors = [f"{store} floor" for store in self.stores if self.name in FLOORED]
+        return [*self.stores, *floors]
 
     def scenario(self, column: str, nonce: str) -> Scenario:
         args = ("10000",) if self.highest else ()

@@ -1,10 +1,10 @@
 """The benchmark's results: medians over the repeats, the targets, results.json and the table.
 
 Every timed run of a store is paired with a ceiling run just before it (one ceiling run per
-scenario and repeat, then SQLite, PostgreSQL and the driver floor): `ratio` is the median of
+scenario and repeat, then SQLite, PostgreSQL and their driver floors): `ratio` is the median of
 req/s ÷ that ceiling run's req/s, `per CPU-s` the same per second of server CPU time (which
-other processes on a shared machine cannot move), `ratio to floor` the median of the service's
-req/s ÷ the driver floor's req/s measured right after it.
+other processes on a shared machine cannot move), `to floor` the median of the service's req/s
+÷ its store's driver floor's req/s measured in the same repeat.
 """
 
 import os
@@ -18,7 +18,12 @@ from typing import Any
 
 from stores import Databases
 
-COLUMNS = {"sqlite": "SQLite file", "postgres": "PostgreSQL", "floor": "driver floor (asyncpg)"}
+COLUMNS = {
+    "sqlite": "SQLite file",
+    "postgres": "PostgreSQL",
+    "sqlite floor": "driver floor (sqlite3)",
+    "postgres floor": "driver floor (asyncpg)",
+}
 ERROR_KINDS = ("non2xx", "connect", "read", "write", "timeout")
 # (store, scenario, least ratio to the ceiling)
 RATIO_TARGETS = (
@@ -37,7 +42,7 @@ TAIL = 10  # p99 ≤ TAIL × p50
 @dataclass
 class Result:
     scenario: str
-    column: str  # ceiling, sqlite, postgres or floor
+    column: str  # ceiling, a store, or a store's floor ("sqlite floor")
     runs: list[dict[str, Any]] = field(default_factory=list)
     rss_mib: float = 0.0
     checks: list[str] = field(default_factory=list)
@@ -130,38 +135,39 @@ def targets(rows: list[dict[str, Any]], failures: list[str]) -> list[dict[str, A
     return out
 
 
-def _cell(cell: dict[str, Any] | None) -> list[str]:
+def _cell(cell: dict[str, Any] | None, to_floor: str = "") -> list[str]:
     if cell is None:
-        return ["—", "", "", ""]
+        return ["—", "", "", "", ""]
     return [
         f"{cell['rps']:.0f}",
         f"{cell['ratio_to_ceiling']:.2f}",
         f"{cell['ratio_per_cpu_second']:.2f}",
         f"{cell['p50_ms']:.1f} / {cell['p99_ms']:.1f}",
+        f"{cell['ratio_to_floor']:.2f}" if "ratio_to_floor" in cell else to_floor,
     ]
 
 
 def markdown(report: dict[str, Any]) -> str:
     lines = [
-        "| scenario | SQLite req/s | ratio | per CPU-s | p50 / p99 ms "
-        "| PostgreSQL req/s | ratio | per CPU-s | p50 / p99 ms | ratio to floor | flags |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| scenario | SQLite req/s | ratio | per CPU-s | p50 / p99 ms | to floor "
+        "| PostgreSQL req/s | ratio | per CPU-s | p50 / p99 ms | to floor | flags |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for row in report["scenarios"]:
         sqlite, postgres = row.get("sqlite"), row.get("postgres")
-        floor = f"{postgres['ratio_to_floor']:.2f}" if postgres and "ratio_to_floor" in postgres else ""
         marks = [f"SQLite: {f}" for f in flags(sqlite)] if sqlite else []
         marks += [f"PostgreSQL: {f}" for f in flags(postgres)] if postgres else []
-        cells = [row["scenario"], *_cell(sqlite), *_cell(postgres), floor, "; ".join(marks) or "ok"]
+        cells = [row["scenario"], *_cell(sqlite), *_cell(postgres), "; ".join(marks) or "ok"]
         lines.append("| " + " | ".join(cells) + " |")
     for row in report["scenarios"]:
-        if "floor" in row:
-            cells = [f"driver floor: {row['scenario']}", *_cell(None), *_cell(row["floor"]), "1", ""]
+        if "sqlite floor" in row or "postgres floor" in row:
+            sqlite, postgres = (_cell(row.get(f"{store} floor"), "1") for store in ("sqlite", "postgres"))
+            cells = [f"driver floor: {row['scenario']}", *sqlite, *postgres, ""]
             lines.append("| " + " | ".join(cells) + " |")
     ceiling = report["ceiling"]
     lines.append(
         f"| ceiling (every paired run) | {ceiling['rps']:.0f} | 1 | 1 | "
-        f"{ceiling['p50_ms']:.1f} / {ceiling['p99_ms']:.1f} | | | | | | |"
+        f"{ceiling['p50_ms']:.1f} / {ceiling['p99_ms']:.1f} | | | | | | | | |"
     )
     lines += ["", "| target | this run | met |", "|---|---|---|"]
     lines += [f"| {t['target']} | {t['value']} | {'yes' if t['met'] else 'NO'} |" for t in report["targets"]]

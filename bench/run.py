@@ -1,15 +1,15 @@
 """The taskservice benchmark: real servers, a real load generator, both stores side by side,
-ratios to a bare-Litestar ceiling measured in the same run, and the PostgreSQL driver floor.
+ratios to a bare-Litestar ceiling measured in the same run, and each store's driver floor.
 
 Run it with `uv run nox -s bench` (see docs/performance.md). In one run it:
 
 1. migrates and seeds a database per store and data set through SQL (stores.py, seed.py):
    1k, 10k and 100k tasks, plus a 10k copy for POST and one for PATCH;
 2. starts `taskservice` exactly as users do (the `taskservice` command, one worker, prod
-   settings) on each, the ceiling (ceiling.py) and the driver floor (pg_floor_app.py) on the
-   same uvicorn settings, all pinned to one core; wrk runs pinned to another;
+   settings) on each, the ceiling (ceiling.py) and the driver floors (sqlite_floor_app.py, pg_floor_app.py)
+   on the same uvicorn settings, all pinned to one core; wrk runs pinned to another;
 3. per repeat and scenario: a ceiling run, then the scenario on the SQLite file, on PostgreSQL,
-   and on the driver floor where there is one, so they share the same machine noise;
+   and on each store's driver floor where it has one, so they share the same machine noise;
 4. checks a sample of every scenario's responses, that list totals equal `count(*)`, and
    after a graceful stop that every acknowledged write is durable;
 5. writes results.json and results.md under bench/results/<timestamp>/ and prints the table.
@@ -96,11 +96,14 @@ def main() -> int:
             port = free_port()
             servers[name] = Server(name, [executable], service_env(dataset.url, port), port, "/healthz", log(name))
             servers[name].authorization = dataset.authorization  # every request authenticated, as in use
-        for label in sorted({g.label for g in groups if "floor" in g.columns()}):
-            port, dataset = free_port(), datasets[f"postgres {label}"]
-            env = {**os.environ, "FLOOR_DATABASE_URL": dataset.dsn()}
-            command = [sys.executable, str(BENCH / "pg_floor_app.py"), str(port)]
-            servers[f"floor {label}"] = Server(f"floor {label}", command, env, port, "/healthz", log(f"floor {label}"))
+        for floor, label in sorted({(c, g.label) for g in groups for c in g.columns() if c.endswith(" floor")}):
+            port, dataset, name = free_port(), datasets[f"{floor.split()[0]} {label}"], f"{floor} {label}"
+            if dataset.store == "sqlite":  # reads only: it shares the service's file
+                env, app = {**os.environ, "FLOOR_DATABASE_PATH": dataset.path()}, "sqlite_floor_app.py"
+            else:
+                env, app = {**os.environ, "FLOOR_DATABASE_URL": dataset.dsn()}, "pg_floor_app.py"
+            command = [sys.executable, str(BENCH / app), str(port)]
+            servers[name] = Server(name, command, env, port, "/healthz", log(name))
         for server in servers.values():
             server.start(server_cpu)
 
@@ -131,8 +134,8 @@ def main() -> int:
                     )
                     outcome["ratio"] = outcome["rps"] / ceiling["rps"]
                     outcome["cpu_ratio"] = outcome["rps_per_cpu_s"] / ceiling["rps_per_cpu_s"]
-                    if column == "floor":
-                        service = results[group.name, "postgres"].runs[-1]
+                    if column.endswith(" floor"):
+                        service = results[group.name, column.split()[0]].runs[-1]
                         service["floor_ratio"] = service["rps"] / outcome["rps"]
                     result = results[group.name, column]
                     result.runs.append(outcome)

@@ -39,10 +39,14 @@ class Dataset:
         """The plain postgresql:// URL asyncpg (and the driver floor) takes."""
         return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
 
+    def path(self) -> str:
+        """The SQLite file of a SQLite data set."""
+        return make_url(self.url).database or ""
+
     def rows_per_status(self) -> dict[str, int]:
         sql = "SELECT status, count(*) FROM tasks GROUP BY status"
         if self.store == "sqlite":
-            with sqlite3.connect(make_url(self.url).database or "") as db:
+            with sqlite3.connect(self.path()) as db:
                 return dict(db.execute(sql).fetchall())
         return asyncio.run(_fetch_pairs(self.dsn(), sql))
 
