@@ -48,10 +48,10 @@ def test(s: nox.Session) -> None:
 @session(uv_groups=["dev"], default=False)
 def bench(s: nox.Session) -> None:
     """The benchmark (not a default session): wrk against taskservice on the SQLite file and on
-    PostgreSQL side by side, a bare-Litestar ceiling and the asyncpg driver floor (docs/performance.md).
+    PostgreSQL side by side, a bare-Litestar ceiling and each store's driver floor (docs/performance.md).
 
     Needs wrk (installed from Debian's packages when running as root), PostgreSQL at
-    127.0.0.1:5432 (or `--database-url`, or `--stores sqlite`) and ~14 minutes.
+    127.0.0.1:5432 (or `--database-url`, or `--stores sqlite`) and ~13 minutes.
     Pass options after `--`: `uv run nox -s bench -- --seconds 5 --repeats 2 --stores sqlite`.
     """
     s.run("python", "bench/run.py", *s.posargs)
