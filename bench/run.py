@@ -98,7 +98,7 @@ def main() -> int:
             servers[name].authorization = dataset.authorization  # every request authenticated, as in use
         for floor, label in sorted({(c, g.label) for g in groups for c in g.columns() if c.endswith(" floor")}):
             port, dataset, name = free_port(), datasets[f"{floor.split()[0]} {label}"], f"{floor} {label}"
-            if dataset.store == "sqlite":  # reads only: it shares the service's file
+            if dataset.store == "sqlite":  # the service's own file: their runs take turns, never overlap
                 env, app = {**os.environ, "FLOOR_DATABASE_PATH": dataset.path()}, "sqlite_floor_app.py"
             else:
                 env, app = {**os.environ, "FLOOR_DATABASE_URL": dataset.dsn()}, "pg_floor_app.py"
