@@ -169,7 +169,7 @@ def markdown(report: dict[str, Any]) -> str:
     ceiling = report["ceiling"]
     lines.append(
         f"| ceiling (every paired run) | {ceiling['rps']:.0f} | 1 | 1 | "
-        f"{ceiling['p50_ms']:.1f} / {ceiling['p99_ms']:.1f} | | | | | | | | |"
+        f"{ceiling['p50_ms']:.1f} / {ceiling['p99_ms']:.1f} | | | | | | | |"
     )
     lines += ["", "| target | this run | met |", "|---|---|---|"]
     lines += [f"| {t['target']} | {t['value']} | {'yes' if t['met'] else 'NO'} |" for t in report["targets"]]
