@@ -125,6 +125,7 @@ class BearerAuthentication(AbstractAuthenticationMiddleware):
         await self.app(scope, receive, send)
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        """The base class's abstract hook, kept for its contract; `__call__` above does not use it."""
         caller = await self._caller(connection.scope)
         return AuthenticationResult(user=caller, auth="api_key" if caller.key_id is not None else "token")
 
